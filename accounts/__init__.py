@@ -1,0 +1,1 @@
+"""Roster and accounts: establishments, students, guardians, users, staff and the audit log."""

@@ -1,0 +1,39 @@
+"""``manage.py seed_demo``: load the demo schools, families and accounts, print the logins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.demo import seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load deterministic demo data (idempotent) and print the demo accounts."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even when DEBUG is off (demo passwords are public: never in production).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "DEBUG is off: refusing to create accounts with public demo passwords. "
+                "Pass --allow-production for a throwaway environment."
+            )
+        accounts = seed_demo()
+        width = max(len(account.identifier) for account in accounts)
+        self.stdout.write("Demo accounts (identifier / password):")
+        for account in accounts:
+            self.stdout.write(
+                f"  {account.identifier:<{width}}  {account.password:<24}  {account.description}"
+            )
+        self.stdout.write(
+            "Not yet registered (for /inscription/): Nadia Benali, mobile 0692 12 34 56, "
+            "child Yanis born 23/11/2011; Sophie Dupont, 06 98 76 54 32, child Léa born 14/03/2012."
+        )

@@ -1,0 +1,25 @@
+"""User manager: identifiers are matched case-insensitively everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import BaseUserManager
+
+
+class UserManager(BaseUserManager):  # type: ignore[type-arg]
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str | None) -> Any:
+        return self.get(identifier__iexact=(username or "").strip())
+
+    def create_user(self, identifier: str, password: str | None = None, **fields: Any) -> Any:
+        user = self.model(identifier=identifier.strip().lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, identifier: str, password: str | None = None, **fields: Any) -> Any:
+        fields.setdefault("kind", "staff")
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(identifier, password, **fields)

@@ -1,0 +1,308 @@
+"""Roster (what the school declared) and accounts (what people own), DESIGN §3.
+
+Roster rows are re-imported every year; accounts outlive them. A parent account links to the
+Guardian rows it proved, a student account to one Student.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.managers import UserManager
+from accounts.uai import validate_uai
+
+
+class Establishment(models.Model):
+    class Kind(models.TextChoices):
+        ECOLE = "ecole", _("École")
+        COLLEGE = "college", _("Collège")
+        LYCEE = "lycee", _("Lycée")
+        LYCEE_PRO = "lycee_pro", _("Lycée professionnel")
+        OTHER = "autre", _("Autre")
+
+    uai = models.CharField(_("code UAI"), max_length=8, unique=True, validators=[validate_uai])
+    name = models.CharField(_("nom"), max_length=200)
+    academie = models.CharField(_("académie"), max_length=100, blank=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.COLLEGE)
+    secretariat_phone = models.CharField(_("téléphone du secrétariat"), max_length=30, blank=True)
+    secretariat_email = models.EmailField(_("e-mail du secrétariat"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("établissement")
+        verbose_name_plural = _("établissements")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(uai__regex=r"^[0-9]{7}[A-Z]$"), name="establishment_uai_shape"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.uai})"
+
+
+class Student(models.Model):
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="students"
+    )
+    external_id = models.CharField(_("identifiant SIECLE"), max_length=30, blank=True)
+    ine = models.CharField(_("INE"), max_length=11, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150)
+    first_name = models.CharField(_("prénom"), max_length=150)
+    birth_date = models.DateField(_("date de naissance"))
+    class_name = models.CharField(_("classe"), max_length=50, blank=True)
+    left_on = models.DateField(_("date de sortie"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("élève")
+        verbose_name_plural = _("élèves")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ine"], condition=~models.Q(ine=""), name="student_unique_ine"
+            ),
+            models.UniqueConstraint(
+                fields=["establishment", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="student_unique_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Guardian(models.Model):
+    """One guardian as one establishment declared them; the same person may appear per school."""
+
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="guardians"
+    )
+    external_id = models.CharField(_("identifiant SIECLE"), max_length=30, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150)
+    first_name = models.CharField(_("prénom"), max_length=150)
+    mobile = models.CharField(
+        _("mobile"), max_length=16, blank=True, help_text=_("Format international E.164.")
+    )
+    email = models.EmailField(_("e-mail déclaré"), blank=True)
+    accepts_sms = models.BooleanField(_("accepte les SMS"), default=True)
+    account = models.ForeignKey(
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="guardian_records",
+        verbose_name=_("compte"),
+    )
+    students = models.ManyToManyField(Student, through="Guardianship", related_name="guardians")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("responsable")
+        verbose_name_plural = _("responsables")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["establishment", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="guardian_unique_external_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mobile="") | models.Q(mobile__startswith="+"),
+                name="guardian_mobile_e164",
+            ),
+        ]
+        indexes = [models.Index(fields=["mobile"], name="guardian_mobile_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Guardianship(models.Model):
+    class Relationship(models.TextChoices):
+        MOTHER = "mere", _("Mère")
+        FATHER = "pere", _("Père")
+        TUTOR = "tuteur", _("Tuteur ou tutrice")
+        OTHER_FAMILY = "famille", _("Autre membre de la famille")
+        OTHER = "autre", _("Autre")
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardianships")
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="guardianships")
+    responsibility_level = models.PositiveSmallIntegerField(
+        _("niveau de responsabilité"),
+        default=1,
+        help_text=_("1 : représentant légal ; 2 : personne en charge ; 3 : contact."),
+    )
+    relationship = models.CharField(
+        _("lien de parenté"),
+        max_length=20,
+        choices=Relationship.choices,
+        default=Relationship.OTHER,
+    )
+
+    class Meta:
+        verbose_name = _("lien élève-responsable")
+        verbose_name_plural = _("liens élève-responsable")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "guardian"], name="guardianship_unique"),
+            models.CheckConstraint(
+                condition=models.Q(responsibility_level__gte=1, responsibility_level__lte=9),
+                name="guardianship_level_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guardian} → {self.student}"
+
+    @property
+    def is_legal_guardian(self) -> bool:
+        """Level 1 in SIECLE (``NIVEAU_RESPONSABILITE``): only they may self-register."""
+        return self.responsibility_level == 1
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Kind(models.TextChoices):
+        PARENT = "parent", _("Représentant légal")
+        STUDENT = "student", _("Élève")
+        STAFF = "staff", _("Personnel de l'établissement")
+
+    identifier = models.CharField(_("identifiant"), max_length=150, unique=True)
+    kind = models.CharField(_("type de compte"), max_length=10, choices=Kind.choices)
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    email_verified_at = models.DateTimeField(_("e-mail vérifié le"), null=True, blank=True)
+    must_change_password = models.BooleanField(_("doit changer son mot de passe"), default=False)
+    activated_at = models.DateTimeField(_("activé le"), null=True, blank=True)
+    student = models.OneToOneField(
+        Student,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account",
+        verbose_name=_("élève"),
+    )
+    is_active = models.BooleanField(_("actif"), default=True)
+    is_staff = models.BooleanField(_("accès à l'administration"), default=False)
+    date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "identifier"
+    REQUIRED_FIELDS = ["kind"]
+
+    class Meta:
+        verbose_name = _("compte")
+        verbose_name_plural = _("comptes")
+        constraints = [
+            models.UniqueConstraint(Lower("identifier"), name="user_identifier_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(identifier=Lower("identifier")),
+                name="user_identifier_lowercase",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(student__isnull=True) | models.Q(kind="student"),
+                name="user_student_link_only_for_students",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email_verified_at__isnull=True) | ~models.Q(email=""),
+                name="user_verified_email_not_blank",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["parent", "student", "staff"]),
+                name="user_kind_known",
+            ),
+            models.CheckConstraint(condition=~models.Q(identifier=""), name="user_identifier_set"),
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.identifier
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.identifier
+
+    @property
+    def has_verified_email(self) -> bool:
+        return bool(self.email) and self.email_verified_at is not None
+
+
+class StaffMembership(models.Model):
+    class Role(models.TextChoices):
+        SECRETARIAT = "secretariat", _("Secrétariat")
+        VIE_SCOLAIRE = "vie_scolaire", _("Vie scolaire / CPE")
+        HEAD = "direction", _("Direction")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rattachement du personnel")
+        verbose_name_plural = _("rattachements du personnel")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "establishment"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.establishment} ({self.get_role_display()})"
+
+
+class AuditEvent(models.Model):
+    """Append-only journal: rows are only ever created, through ``accounts.audit.record``."""
+
+    class Type(models.TextChoices):
+        LOGIN_SUCCEEDED = "login_succeeded", _("Connexion réussie")
+        LOGIN_FAILED = "login_failed", _("Échec de connexion")
+        LOGOUT = "logout", _("Déconnexion")
+        ACCOUNT_CREATED = "account_created", _("Compte créé")
+        PASSWORD_CHANGED = "password_changed", _("Mot de passe modifié")
+        SMS_BLOCKED = "sms_blocked", _("SMS bloqué (budget dépassé)")
+
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    event_type = models.CharField(_("événement"), max_length=50, choices=Type.choices)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events_as_actor",
+        verbose_name=_("auteur"),
+    )
+    subject = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("compte concerné"),
+    )
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+    details = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("événement du journal")
+        verbose_name_plural = _("journal d'activité")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["subject", "-created_at"], name="audit_subject_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_type_display()} – {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,336 @@
+"""Settings for the portal, read from the environment (12-factor).
+
+With no variable set the project runs *embedded*: SQLite under ``var/``, a local-memory cache,
+Celery tasks executed in-process, SMS and e-mail written to the console and to ``var/outbox``.
+``DATABASE_URL``, ``REDIS_URL``, ``SMS_BACKEND`` and ``EMAIL_URL`` switch to the real parts.
+Without ``SECRET_KEY`` the project is in development mode (``DEBUG`` on, a key kept under
+``var/``); production sets ``SECRET_KEY`` and gets the secure defaults below.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import dj_database_url
+from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from educonnect.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    is_set,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+
+# --- Core -----------------------------------------------------------------------------------
+
+EMBEDDED = not is_set("SECRET_KEY")
+DEBUG = env_bool("DEBUG", default=EMBEDDED)
+
+
+def _development_secret_key() -> str:
+    """A per-checkout key for the embedded run, so sessions survive a restart."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = env_secret("SECRET_KEY") or _development_secret_key()
+if not DEBUG and EMBEDDED:
+    raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "dsfr",
+    "accounts",
+    "recovery",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "educonnect.urls"
+WSGI_APPLICATION = "educonnect.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "educonnect.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_secret("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, Celery --------------------------------------------------------------------------
+
+REDIS_URL = env_secret("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "educonnect",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL") or REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How long a task taken by a worker that died stays invisible before Redis hands it out again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=5)
+}
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 8, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stuck-notifications": {"task": "notifications.requeue_stuck", "schedule": 60.0},
+    "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 3600.0},
+    "purge-expired-codes": {"task": "recovery.purge_expired_codes", "schedule": 3600.0},
+}
+
+# --- Sessions and security ------------------------------------------------------------------
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 2, minimum=60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "educonnect.views.csrf_failure"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+if env_bool("SECURE_PROXY_SSL_HEADER", default=False):
+    # Only behind a proxy that overwrites X-Forwarded-Proto: the header is otherwise spoofable.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Number of reverse proxies in front of gunicorn that append to X-Forwarded-For (DESIGN §6).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# --- Authentication and passwords -----------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:account"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+PASSWORD_HASHERS = [
+    "accounts.hashers.PortalArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+# Lowered only by the unit-test run (tests/conftest.py); real services and benchmarks keep argon2.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "accounts.passwords.MinimumLengthValidator"},
+    {"NAME": "accounts.passwords.CharacterClassesValidator"},
+    {"NAME": "accounts.passwords.CommonPasswordValidator"},
+    {"NAME": "accounts.passwords.PersonalInformationValidator"},
+]
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 12, minimum=12)
+
+# --- Internationalisation -------------------------------------------------------------------
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+# django-dsfr publishes SRI checksums that do not match once whitenoise rewrites the files.
+DSFR_USE_INTEGRITY_CHECKSUMS = False
+
+# --- Outbound messages ----------------------------------------------------------------------
+
+OUTBOX_DIR = Path(env_str("OUTBOX_DIR", str(VAR_DIR / "outbox")))
+SMS_BACKEND = env_choice("SMS_BACKEND", "console", ("console", "locmem", "twilio"))
+SMS_BACKENDS = {
+    "console": "notifications.backends.sms.ConsoleOutboxSmsBackend",
+    "locmem": "notifications.backends.sms.LocmemSmsBackend",
+    "twilio": "notifications.backends.sms.TwilioSmsBackend",
+}
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+# Only to point the SDK at a local fake provider in tests; empty means api.twilio.com.
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")
+TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10, minimum=1)
+TWILIO_STATUS_CALLBACK_URL = env_str(
+    "TWILIO_STATUS_CALLBACK_URL", f"{SITE_URL}/webhooks/twilio/status/"
+)
+TWILIO_HAS_SENDER = bool(TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER)
+if SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and TWILIO_HAS_SENDER):
+    raise ImproperlyConfigured(
+        "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
+        "TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER"
+    )
+
+# Sending pipeline: retries, leases, housekeeping, and the SMS budgets against SMS pumping.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFICATION_RETRY_BACKOFF_SECONDS = env_int("NOTIFICATION_RETRY_BACKOFF_SECONDS", 5, minimum=1)
+NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS = 300
+NOTIFICATION_SEND_LEASE_SECONDS = env_int("NOTIFICATION_SEND_LEASE_SECONDS", 120, minimum=5)
+NOTIFICATION_STUCK_AFTER_SECONDS = env_int("NOTIFICATION_STUCK_AFTER_SECONDS", 600, minimum=5)
+NOTIFICATION_REQUEUE_BATCH = 500
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 365, minimum=1)
+SMS_BUDGET_GLOBAL_PER_HOUR = env_int("SMS_BUDGET_GLOBAL_PER_HOUR", 5000, minimum=1)
+SMS_BUDGET_PER_DESTINATION_PER_HOUR = env_int("SMS_BUDGET_PER_DESTINATION_PER_HOUR", 5, minimum=1)
+SMS_BUDGET_PER_DESTINATION_PER_DAY = env_int("SMS_BUDGET_PER_DESTINATION_PER_DAY", 10, minimum=1)
+
+
+def _email_settings(url: str) -> dict[str, object]:
+    """Translate ``smtp://user:password@host:port`` (``smtp+tls``, ``smtp+ssl``) to Django."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtp+tls", "smtp+ssl"}:
+        raise ImproperlyConfigured("EMAIL_URL must start with smtp://, smtp+tls:// or smtp+ssl://")
+    query = parse_qs(parts.query)
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtp+ssl" else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
+        "EMAIL_USE_SSL": parts.scheme == "smtp+ssl",
+        "EMAIL_TIMEOUT": int(query.get("timeout", ["10"])[0]),
+    }
+
+
+EMAIL_URL = env_secret("EMAIL_URL")
+if EMAIL_URL:
+    globals().update(_email_settings(EMAIL_URL))
+else:
+    EMAIL_BACKEND = "notifications.backends.email.ConsoleOutboxEmailBackend"
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "Portail des familles <ne-pas-repondre@exemple.fr>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_REPLY_TO = env_str("EMAIL_REPLY_TO")
+EMAIL_MESSAGE_ID_DOMAIN = env_str(
+    "EMAIL_MESSAGE_ID_DOMAIN", urlsplit(SITE_URL).hostname or "localhost"
+)
+
+# --- Portal ---------------------------------------------------------------------------------
+
+PORTAL_NAME = env_str("PORTAL_NAME", "Portail des familles")
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "assistance@exemple.fr")
+OTP_TOTP_ISSUER = PORTAL_NAME
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Two-factor (TOTP) for the secretariat console; enrolment pages come with issue 6.
+ADMIN_REQUIRES_OTP = env_bool("ADMIN_REQUIRES_OTP", default=not DEBUG)

@@ -1,0 +1,154 @@
+"""Worker side of sending: claim a notification, hand it to the provider, record the outcome.
+
+A notification is *claimed* by one atomic UPDATE before the provider is called, so a task that
+runs twice, or is redelivered after a worker died, cannot send twice: the second claim finds the
+row already sending (its lease not yet expired) or final, and stops. Every attempt passes the
+same idempotency key (``notification-<id>``) so a provider that honours it drops a repeat of an
+attempt whose answer was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications import secret_box
+from notifications.backends.sms import get_sms_backend
+from notifications.errors import PermanentSendError, TransientSendError
+from notifications.explanations import explain
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def idempotency_key(notification: Notification) -> str:
+    return f"notification-{notification.pk}"
+
+
+def claim(notification_id: int) -> Notification | None:
+    """Mark the row as being sent by us, or None when someone else has it or it is done."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.NOTIFICATION_SEND_LEASE_SECONDS)
+    claimable = Q(status=Notification.Status.QUEUED) | Q(
+        status=Notification.Status.SENDING, claimed_until__lt=now
+    )
+    updated = Notification.objects.filter(claimable, pk=notification_id).update(
+        status=Notification.Status.SENDING,
+        attempts=F("attempts") + 1,
+        claimed_until=lease,
+        updated_at=now,
+    )
+    if not updated:
+        return None
+    return Notification.objects.get(pk=notification_id)
+
+
+def _finish(notification: Notification, **fields: object) -> None:
+    """Write the outcome, only while the claim is still ours."""
+    Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
+        claimed_until=None, updated_at=timezone.now(), **fields
+    )
+
+
+def _fail(notification: Notification, code: str, detail: str = "") -> None:
+    logger.warning("notification %s failed: %s %s", notification.pk, code, detail[:200])
+    _finish(
+        notification,
+        status=Notification.Status.FAILED,
+        last_error_code=code[:30],
+        last_error=explain(code)[:300],
+        failed_at=timezone.now(),
+        secret_payload="",
+    )
+
+
+def deliver(notification_id: int, *, final_attempt: bool = False) -> None:
+    """Send one notification; raises TransientSendError when a later retry may succeed."""
+    notification = claim(notification_id)
+    if notification is None:
+        logger.info("notification %s not claimable: sending elsewhere or final", notification_id)
+        return
+    message = secret_box.unseal(notification.secret_payload)
+    if message is None:
+        _fail(notification, "secret_lost")
+        return
+    try:
+        provider_id = _send(notification, message)
+    except PermanentSendError as error:
+        _fail(notification, error.code, error.detail)
+        return
+    except TransientSendError as error:
+        if final_attempt or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+            _fail(notification, "max_attempts", f"{error.code} {error.detail}")
+            return
+        _finish(
+            notification,
+            status=Notification.Status.QUEUED,
+            last_error_code=error.code[:30],
+            last_error=explain(error.code)[:300],
+        )
+        raise
+    _finish(
+        notification,
+        status=Notification.Status.SENT,
+        provider_message_id=provider_id[:64],
+        sent_at=timezone.now(),
+        secret_payload="",
+        last_error_code="",
+        last_error="",
+    )
+
+
+def _send(notification: Notification, message: dict[str, str]) -> str:
+    if notification.channel == Notification.Channel.SMS:
+        sent = get_sms_backend().send(
+            to=notification.destination,
+            body=message["text"],
+            idempotency_key=idempotency_key(notification),
+        )
+        return sent.provider_id
+    return _send_email(notification, message)
+
+
+def _send_email(notification: Notification, message: dict[str, str]) -> str:
+    import smtplib
+
+    reply_to = [settings.EMAIL_REPLY_TO] if settings.EMAIL_REPLY_TO else None
+    # A stable Message-ID lets a receiving server drop the repeat of a lost-answer attempt.
+    message_id = f"<{idempotency_key(notification)}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+    email = EmailMultiAlternatives(
+        subject=message["subject"],
+        body=message["text"],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.destination],
+        reply_to=reply_to,
+        headers={"Message-ID": message_id},
+    )
+    if message.get("html"):
+        email.attach_alternative(message["html"], "text/html")
+    try:
+        email.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as error:
+        raise PermanentSendError("smtp_refused", str(error)) from error
+    except (TimeoutError, smtplib.SMTPException, OSError) as error:
+        raise TransientSendError("smtp", str(error)) from error
+    return message_id
+
+
+def mark_final_failure(notification_id: int, code: str) -> None:
+    """Called when the task gives up (retries exhausted) without a claim of its own."""
+    Notification.objects.filter(
+        pk=notification_id, status__in=[Notification.Status.QUEUED, Notification.Status.SENDING]
+    ).update(
+        status=Notification.Status.FAILED,
+        last_error_code=code,
+        last_error=explain(code),
+        failed_at=timezone.now(),
+        claimed_until=None,
+        secret_payload="",
+    )

@@ -1,0 +1,83 @@
+"""``notification_send``: the one way the portal sends an SMS or an e-mail.
+
+The row is written in the caller's transaction and the Celery task is enqueued only once that
+transaction commits, so a rolled-back action sends nothing and the page never waits on a
+provider (DESIGN §2).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_event_record
+from accounts.models import AuditEvent, Establishment, User
+from notifications import rendering, secret_box
+from notifications.budget import sms_budget_exceeded
+from notifications.explanations import explain
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def notification_send(
+    *,
+    channel: str,
+    destination: str,
+    template: str,
+    context: dict[str, Any] | None = None,
+    secrets: dict[str, str] | None = None,
+    user: User | None = None,
+    establishment: Establishment | None = None,
+) -> Notification:
+    """Log the message (secrets redacted) and enqueue its sending after commit.
+
+    The message as it will be sent is kept encrypted in the row until it is final, so retries
+    and the beat re-enqueuer can send it without the caller's context.
+    """
+    context = context or {}
+    secrets = secrets or {}
+    logged = rendering.render(channel, template, context, secrets, redact=True)
+    real = rendering.render(channel, template, context, secrets, redact=False)
+    now = timezone.now()
+    with transaction.atomic():
+        notification = Notification(
+            channel=channel,
+            destination=destination,
+            template=template,
+            subject=logged.subject,
+            body=logged.text,
+            user=user,
+            establishment=establishment,
+        )
+        spent = sms_budget_exceeded(destination, now) if channel == "sms" else ""
+        if spent:
+            notification.status = Notification.Status.BLOCKED
+            notification.last_error_code = "budget"
+            notification.last_error = explain("budget")
+            notification.failed_at = now
+            notification.save()
+            audit_event_record(
+                event_type=AuditEvent.Type.SMS_BLOCKED,
+                subject=user,
+                establishment=establishment,
+                details={"budget": spent, "notification": notification.pk},
+            )
+            logger.warning("SMS blocked by the %s budget (notification %s)", spent, notification.pk)
+            return notification
+        notification.secret_payload = secret_box.seal(
+            {"subject": real.subject, "text": real.text, "html": real.html}
+        )
+        notification.save()
+        enqueue(notification)
+    return notification
+
+
+def enqueue(notification: Notification) -> None:
+    from notifications import tasks
+
+    task = tasks.send_sms if notification.channel == Notification.Channel.SMS else tasks.send_email
+    task.delay_on_commit(notification.pk)

@@ -1,0 +1,1 @@
+"""Recovery flows (lost identifier, lost password, self-registration) and verification codes."""

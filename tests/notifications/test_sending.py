@@ -1,0 +1,187 @@
+"""Sending an SMS or an e-mail through the log, the task and a backend (tasks in-process)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from accounts.models import AuditEvent, User
+from notifications import delivery
+from notifications.backends.sms import LocmemSmsBackend
+from notifications.errors import TransientSendError
+from notifications.models import Notification
+from notifications.services import notification_send
+
+pytestmark = pytest.mark.django_db
+
+
+def send_code(user: User | None = None, to: str = "+33612345678") -> Notification:
+    return notification_send(
+        channel="sms",
+        destination=to,
+        template="password_reset_code",
+        secrets={"code": "482913"},
+        user=user,
+    )
+
+
+def test_an_sms_is_logged_redacted_and_sent_with_the_real_code(
+    django_capture_on_commit_callbacks, parent: User
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = send_code(parent)
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert notification.attempts == 1
+    assert "482913" in LocmemSmsBackend.outbox[0].body
+    row = Notification.objects.filter(pk=notification.pk).values().get()
+    assert not any("482913" in str(value) for value in row.values())
+    assert notification.secret_payload == ""
+    assert "••••••" in notification.body
+    assert notification.masked_destination == "06 •• •• •• 78"
+
+
+def test_nothing_is_sent_when_the_action_rolls_back(django_capture_on_commit_callbacks) -> None:
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        send_code()
+        raise RuntimeError("the action failed")
+    assert Notification.objects.count() == 0
+    assert LocmemSmsBackend.outbox == []
+
+
+def test_the_send_waits_for_the_commit(django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notification = send_code()
+    assert notification.status == Notification.Status.QUEUED
+    assert LocmemSmsBackend.outbox == []
+    assert len(callbacks) == 1
+
+
+def run_like_a_worker(notification_id: int, max_attempts: int) -> int:
+    """Call the task body the way the worker's autoretry does; return the number of runs."""
+    for attempt in range(max_attempts):
+        try:
+            delivery.deliver(notification_id, final_attempt=attempt == max_attempts - 1)
+        except TransientSendError:
+            continue
+        return attempt + 1
+    raise AssertionError("the last attempt must not raise")
+
+
+def test_transient_errors_are_retried_until_it_goes_through(scripted_sms) -> None:
+    scripted_sms.script = ["transient", "transient", "ok"]
+    with transaction.atomic():
+        notification = send_code()
+    assert run_like_a_worker(notification.pk, 6) == 3
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert notification.attempts == 3
+    assert notification.last_error == ""
+    assert {call["key"] for call in scripted_sms.calls} == {f"notification-{notification.pk}"}
+
+
+def test_between_retries_the_message_waits_with_its_reason(scripted_sms) -> None:
+    scripted_sms.script = ["transient"]
+    with transaction.atomic():
+        notification = send_code()
+    with pytest.raises(TransientSendError):
+        delivery.deliver(notification.pk)
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.QUEUED
+    assert "nouvel essai automatique" in notification.last_error
+    assert notification.secret_payload != ""
+
+
+def test_a_permanent_error_fails_at_once_with_a_french_reason(
+    django_capture_on_commit_callbacks, scripted_sms
+) -> None:
+    scripted_sms.script = ["permanent:21211"]
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = send_code()
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.FAILED
+    assert notification.attempts == 1
+    assert notification.last_error_code == "21211"
+    assert "Numéro invalide" in notification.last_error
+    assert notification.secret_payload == ""
+
+
+def test_it_gives_up_after_the_last_attempt(settings, scripted_sms) -> None:  # type: ignore[no-untyped-def]
+    scripted_sms.script = ["transient"] * 20
+    with transaction.atomic():
+        notification = send_code()
+    run_like_a_worker(notification.pk, settings.NOTIFICATION_MAX_ATTEMPTS)
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.FAILED
+    assert notification.last_error_code == "max_attempts"
+    assert notification.attempts == settings.NOTIFICATION_MAX_ATTEMPTS
+    assert notification.secret_payload == ""
+
+
+def test_a_task_run_twice_sends_once(django_capture_on_commit_callbacks, scripted_sms) -> None:
+    with django_capture_on_commit_callbacks(execute=False):
+        notification = send_code()
+    delivery.deliver(notification.pk)
+    delivery.deliver(notification.pk)
+    assert len(scripted_sms.calls) == 1
+
+
+def test_a_claimed_message_is_not_sent_by_a_second_worker(scripted_sms) -> None:
+    with transaction.atomic():
+        notification = send_code()
+    assert delivery.claim(notification.pk) is not None
+    delivery.deliver(notification.pk)
+    assert scripted_sms.calls == []
+
+
+def test_the_per_number_budget_blocks_pumping(settings, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    settings.SMS_BUDGET_PER_DESTINATION_PER_HOUR = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        results = [send_code(to="+33699999999") for _ in range(5)]
+    for notification in results:
+        notification.refresh_from_db()
+    assert [n.status for n in results] == ["sent"] * 3 + ["blocked"] * 2
+    assert len(LocmemSmsBackend.outbox) == 3
+    assert "budget SMS" in results[-1].last_error
+    assert AuditEvent.objects.filter(event_type="sms_blocked").count() == 2
+    assert send_code(to="+33611111111").status == "queued"
+
+
+def test_the_global_budget_blocks_every_number(
+    settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    settings.SMS_BUDGET_GLOBAL_PER_HOUR = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = [send_code(to=f"+336123456{n:02d}") for n in range(4)]
+    statuses = [Notification.objects.get(pk=n.pk).status for n in sent]
+    assert statuses == ["sent", "sent", "blocked", "blocked"]
+
+
+def test_an_email_has_text_and_html_parts_sender_and_reply_to(
+    settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    settings.EMAIL_REPLY_TO = "secretariat@exemple.fr"
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notification_send(
+            channel="email",
+            destination="hugo.dupont@exemple.fr",
+            template="password_reset_link",
+            context={"identifier": "hugo.dupont1"},
+            secrets={"link": "https://portail.exemple.fr/lien/SECRET-TOKEN-abc/"},
+        )
+    [message] = mail.outbox
+    assert message.to == ["hugo.dupont@exemple.fr"]
+    assert message.from_email == settings.DEFAULT_FROM_EMAIL
+    assert message.reply_to == ["secretariat@exemple.fr"]
+    assert "SECRET-TOKEN-abc" in message.body
+    assert "SECRET-TOKEN-abc" in message.alternatives[0][0]
+    assert message.extra_headers["Message-ID"] == f"<notification-{notification.pk}@127.0.0.1>"
+    notification.refresh_from_db()
+    assert "SECRET-TOKEN-abc" not in notification.body
+    assert notification.status == "sent"
+    assert notification.masked_destination == "h•••@exemple.fr"

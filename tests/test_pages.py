@@ -1,0 +1,62 @@
+"""Public information pages, error pages, language and security headers."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("name", ["home", "assistance", "legal_notice", "accessibility"])
+def test_public_pages_need_no_login(client: Client, name: str) -> None:
+    response = client.get(reverse(name))
+    assert response.status_code == HTTPStatus.OK
+    assert 'lang="fr"' in response.content.decode()
+
+
+def test_an_unknown_page_gets_a_french_404(client: Client) -> None:
+    response = client.get("/cette-page-n-existe-pas/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "Page non trouvée" in response.content.decode()
+
+
+def test_the_500_page_renders_without_any_context() -> None:
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Erreur" in html
+
+
+def test_english_is_available(client: Client) -> None:
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert 'lang="en"' in html
+    assert "Log in" in html
+    assert "Password" in html
+
+
+def test_the_language_switch_sets_english(client: Client) -> None:
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/connexion/"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert 'lang="en"' in client.get(reverse("accounts:login")).content.decode()
+
+
+def test_pages_carry_a_strict_content_security_policy(client: Client) -> None:
+    response = client.get(reverse("accounts:login"))
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "'unsafe-inline'" not in policy
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.content.decode()
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_static_files_are_served_locally_never_from_a_cdn(client: Client) -> None:
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert "https://" not in html.split("<body")[0]
