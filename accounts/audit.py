@@ -7,6 +7,14 @@ from typing import Any
 from accounts.models import AuditEvent, Establishment, User
 
 USER_AGENT_MAX = 300
+DETAIL_MAX = 300
+
+
+def _storable(value: Any) -> Any:
+    """PostgreSQL text and JSON cannot hold NUL; long attacker input is cut."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")[:DETAIL_MAX]
+    return value
 
 
 def audit_event_record(
@@ -25,6 +33,6 @@ def audit_event_record(
         actor=actor,
         establishment=establishment,
         ip_address=ip_address or None,
-        user_agent=(user_agent or "")[:USER_AGENT_MAX],
-        details=details or {},
+        user_agent=_storable(user_agent or "")[:USER_AGENT_MAX],
+        details={key: _storable(value) for key, value in (details or {}).items()},
     )

@@ -23,12 +23,20 @@ REAL_SERVICES = bool(settings.REDIS_URL) and settings.DATABASES["default"]["ENGI
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings: pytest.FixtureRequest, tmp_path: Path, request) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    if request.node.get_closest_marker("services") is None:
+    from educonnect.celery import app
+
+    real_services = request.node.get_closest_marker("services") is not None
+    if not real_services:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.OUTBOX_DIR = tmp_path / "outbox"
     settings.SMS_BACKEND = "locmem"
     LocmemSmsBackend.outbox = []
+    # Unit and integration tests run tasks in-process even when REDIS_URL is set; the
+    # real-services suite sends them to a real worker.
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = not real_services
     yield
+    app.conf.task_always_eager = eager
 
 
 @pytest.fixture

@@ -132,3 +132,10 @@ def test_the_session_is_renewed_at_login(client: Client, parent: User) -> None:
     before = client.session.session_key
     post_login(client, parent.identifier, DEMO_PASSWORD)
     assert client.session.session_key != before
+
+
+def test_a_nul_byte_in_the_identifier_is_refused_and_audited_safely(client: Client) -> None:
+    response = post_login(client, "patrick\x00.dupont1", "x")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    event = AuditEvent.objects.get(event_type="login_failed")
+    assert event.details["identifier"] == "patrick.dupont1"
