@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from accounts.models import Establishment, Guardian, Guardianship, StaffMembership, Student, User
+from accounts.roles import ensure_secretariat_group
 from accounts.services import user_create, user_set_password
 
 PARENT_PASSWORD = "Cartable-Bleu-2026"
@@ -190,6 +191,7 @@ def _student_accounts(students: dict[str, Student]) -> list[DemoAccount]:
 
 def _staff(schools: dict[str, Establishment]) -> list[DemoAccount]:
     created = []
+    secretariat = ensure_secretariat_group()
     for uai, first, last, role in STAFF:
         membership = (
             StaffMembership.objects.filter(establishment=schools[uai], role=role)
@@ -206,6 +208,7 @@ def _staff(schools: dict[str, Establishment]) -> list[DemoAccount]:
         user = membership.user
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+        user.groups.add(secretariat)
         user_set_password(user=user, password=STAFF_PASSWORD)
         created.append(
             DemoAccount(user.identifier, STAFF_PASSWORD, f"secrétariat ({schools[uai].name})")

@@ -1,0 +1,42 @@
+"""The demo secretariat can open the console and sees only its own school."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.demo import seed_demo
+from accounts.models import Student, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def college_secretary(client: Client) -> Client:
+    seed_demo()
+    client.force_login(User.objects.get(identifier="claire.bernard1"))
+    return client
+
+
+def test_the_secretariat_lists_its_students_only(college_secretary: Client) -> None:
+    response = college_secretary.get(reverse("admin:accounts_student_changelist"))
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "Yanis" in html
+    assert "Emma" not in html
+
+
+def test_another_schools_student_cannot_be_opened_by_id(college_secretary: Client) -> None:
+    other = Student.objects.get(first_name="Emma")
+    url = reverse("admin:accounts_student_change", args=[other.pk])
+    response = college_secretary.get(url)
+    assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.NOT_FOUND)
+    assert "Emma" not in response.content.decode()
+
+
+def test_the_secretariat_sees_its_notification_log(college_secretary: Client) -> None:
+    response = college_secretary.get(reverse("admin:notifications_notification_changelist"))
+    assert response.status_code == HTTPStatus.OK
