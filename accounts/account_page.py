@@ -11,6 +11,7 @@ from accounts.phones import mask_phone
 
 @dataclass(frozen=True)
 class ChildLine:
+    student_id: int
     name: str
     establishment: str
     class_name: str
@@ -32,6 +33,7 @@ def build(user: User) -> dict[str, Any]:
             seen.add(link.student_id)
             children.append(
                 ChildLine(
+                    student_id=link.student_id,
                     name=str(link.student),
                     establishment=link.student.establishment.name,
                     class_name=link.student.class_name,

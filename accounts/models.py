@@ -272,6 +272,10 @@ class AuditEvent(models.Model):
         ACCOUNT_CREATED = "account_created", _("Compte créé")
         PASSWORD_CHANGED = "password_changed", _("Mot de passe modifié")
         SMS_BLOCKED = "sms_blocked", _("SMS bloqué (budget dépassé)")
+        SESSION_ENDED = "session_ended", _("Session fermée")
+        EMAIL_CHANGE_REQUESTED = "email_change_requested", _("Nouvelle adresse e-mail demandée")
+        EMAIL_VERIFIED = "email_verified", _("Adresse e-mail vérifiée")
+        ATTACHMENT_REPORTED = "attachment_reported", _("Rattachement signalé comme erroné")
 
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     event_type = models.CharField(_("événement"), max_length=50, choices=Type.choices)
@@ -306,3 +310,64 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} – {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class UserSession(models.Model):
+    """One signed-in browser: what *Mon compte* lists and what "end other sessions" ends."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="browser_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("connecté le"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("dernière activité"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.last_seen_at:%Y-%m-%d %H:%M}"
+
+
+class AttachmentReport(models.Model):
+    """A parent saying "I am not the legal guardian of this child" (DESIGN §3)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("À traiter")
+        DETACHED = "detached", _("Enfant détaché")
+        DISMISSED = "dismissed", _("Classé sans suite")
+
+    reporter = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachment_reports"
+    )
+    guardian = models.ForeignKey(
+        Guardian, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="reports")
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.CASCADE, related_name="attachment_reports"
+    )
+    comment = models.TextField(_("commentaire du parent"), blank=True, max_length=1000)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    resolution_comment = models.TextField(_("réponse de l'établissement"), blank=True)
+    created_at = models.DateTimeField(_("signalé le"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signalement de rattachement")
+        verbose_name_plural = _("signalements de rattachement")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "student"],
+                condition=models.Q(status="open"),
+                name="report_one_open_per_child",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} ({self.get_status_display()})"

@@ -1,0 +1,45 @@
+"""Per-request account rules: record the signed-in browser, enforce the forced first change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts.sessions import session_touch
+from educonnect.http import client_ip, user_agent
+
+
+class AccountMiddleware:
+    """After authentication: track the session, and send an account that must change its
+    temporary password to the change form whatever page it asks for."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            session_touch(
+                user=user,  # type: ignore[arg-type]
+                session=request.session,
+                ip_address=client_ip(request),
+                user_agent=user_agent(request),
+            )
+            if user.must_change_password and not self._is_allowed(request.path):  # type: ignore[union-attr]
+                return redirect("accounts:change_password")
+        return self.get_response(request)
+
+    @staticmethod
+    def _is_allowed(path: str) -> bool:
+        allowed = (
+            reverse("accounts:change_password"),
+            reverse("accounts:logout"),
+            reverse("set_language"),
+            reverse("healthz"),
+            settings.STATIC_URL,
+        )
+        return path.startswith(allowed)
