@@ -7,12 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
-from django_otp.admin import OTPAdminSite
 
 from accounts.models import (
     AuditEvent,
@@ -24,12 +21,6 @@ from accounts.models import (
     User,
 )
 from accounts.scoping import visible_establishments
-
-if settings.ADMIN_REQUIRES_OTP:
-    admin.site.__class__ = OTPAdminSite
-admin.site.site_header = _("Console du secrétariat")
-admin.site.site_title = _("Console du secrétariat")
-admin.site.index_title = _("Accueil")
 
 
 class EstablishmentScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

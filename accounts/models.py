@@ -276,6 +276,9 @@ class AuditEvent(models.Model):
         EMAIL_CHANGE_REQUESTED = "email_change_requested", _("Nouvelle adresse e-mail demandée")
         EMAIL_VERIFIED = "email_verified", _("Adresse e-mail vérifiée")
         ATTACHMENT_REPORTED = "attachment_reported", _("Rattachement signalé comme erroné")
+        TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Double authentification activée")
+        TWO_FACTOR_SUCCEEDED = "two_factor_succeeded", _("Double authentification réussie")
+        TWO_FACTOR_FAILED = "two_factor_failed", _("Échec de la double authentification")
 
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     event_type = models.CharField(_("événement"), max_length=50, choices=Type.choices)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import account_views, views
+from accounts import account_views, twofactor_views, views
 
 app_name = "accounts"
 
@@ -23,4 +23,5 @@ urlpatterns = [
         account_views.report_attachment,
         name="report_attachment",
     ),
+    path("securite/double-authentification/", twofactor_views.two_factor, name="two_factor"),
 ]
