@@ -1,17 +1,24 @@
-"""Secretariat console, first cut: every list is limited to the staff member's establishments.
-
-Account actions, imports and two-factor enrolment come with the secretariat issue (6).
-"""
+"""Secretariat console: every list, search, page and action is limited to the staff member's
+establishments (a superuser, at académie level, sees all), and every action is audited."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from accounts import staff_services
 from accounts.models import (
+    AttachmentReport,
     AuditEvent,
     Establishment,
     Guardian,
@@ -20,7 +27,14 @@ from accounts.models import (
     Student,
     User,
 )
+from accounts.phones import InvalidPhoneNumber, normalize_mobile
 from accounts.scoping import visible_establishments
+from accounts.search import people_filter
+from educonnect.http import client_ip
+
+
+def _staff(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
 
 
 class EstablishmentScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -32,8 +46,13 @@ class EstablishmentScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        allowed = visible_establishments(request.user)  # type: ignore[arg-type]
+        allowed = visible_establishments(_staff(request))
         return queryset.filter(**{f"{self.scope_path}__in": allowed}).distinct()
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.related_model is Establishment and not request.user.is_superuser:
+            kwargs["queryset"] = visible_establishments(_staff(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Establishment)
@@ -48,47 +67,247 @@ class GuardianshipInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
     raw_id_fields = ["student", "guardian"]
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
 
 @admin.register(Student)
 class StudentAdmin(EstablishmentScopedAdmin):
     list_display = ["last_name", "first_name", "class_name", "establishment", "birth_date"]
     list_filter = ["establishment", "class_name"]
-    search_fields = ["last_name", "first_name", "ine"]
+    search_fields = ["ine"]
     inlines = [GuardianshipInline]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], term: str) -> Any:
+        results, duplicates = super().get_search_results(request, queryset, term)
+        if term:
+            results |= queryset.filter(people_filter(term, name_fields=["last_name", "first_name"]))
+        return results, duplicates
+
+
+class GuardianForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Guardian
+        fields = ["mobile", "email", "accepts_sms"]
+
+    def clean_mobile(self) -> str:
+        raw = self.cleaned_data.get("mobile", "")
+        if not raw:
+            return ""
+        try:
+            return normalize_mobile(raw)
+        except InvalidPhoneNumber:
+            raise ValidationError(
+                _("Numéro de mobile invalide. Exemple : 06 12 34 56 78 ou +262 692 12 34 56.")
+            ) from None
 
 
 @admin.register(Guardian)
 class GuardianAdmin(EstablishmentScopedAdmin):
+    form = GuardianForm
     list_display = ["last_name", "first_name", "mobile", "email", "establishment", "account"]
     list_filter = ["establishment"]
-    search_fields = ["last_name", "first_name", "mobile", "email"]
-    raw_id_fields = ["account"]
+    search_fields = ["email"]
+    readonly_fields = ["last_name", "first_name", "establishment", "external_id", "account"]
+    fields = readonly_fields[:3] + ["mobile", "email", "accepts_sms", "external_id", "account"]
     inlines = [GuardianshipInline]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], term: str) -> Any:
+        results, duplicates = super().get_search_results(request, queryset, term)
+        if term:
+            results |= queryset.filter(
+                people_filter(term, name_fields=["last_name", "first_name"], phone_field="mobile")
+            )
+        return results, duplicates
+
+    def save_model(self, request: HttpRequest, obj: Guardian, form: Any, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        current = Guardian.objects.get(pk=obj.pk)
+        staff_services.staff_change_guardian_contact(
+            staff=_staff(request),
+            guardian=current,
+            mobile=form.cleaned_data["mobile"],
+            email=form.cleaned_data["email"],
+            ip_address=client_ip(request),
+        )
+        if current.accepts_sms != form.cleaned_data["accepts_sms"]:
+            current.accepts_sms = form.cleaned_data["accepts_sms"]
+            current.save(update_fields=["accepts_sms", "updated_at"])
 
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["identifier", "kind", "last_name", "first_name", "is_active", "last_login"]
+    list_display = [
+        "identifier",
+        "last_name",
+        "first_name",
+        "kind",
+        "is_active",
+        "activated",
+        "email_verified",
+        "last_login",
+    ]
     list_filter = ["kind", "is_active"]
-    search_fields = ["identifier", "last_name", "first_name", "email"]
-    exclude = ["password", "user_permissions", "groups"]
-    readonly_fields = ["last_login", "date_joined", "activated_at", "email_verified_at"]
-    raw_id_fields = ["student"]
+    search_fields = ["identifier", "email", "student__ine"]
+    fields = [
+        "identifier",
+        "kind",
+        "first_name",
+        "last_name",
+        "email",
+        "email_verified_at",
+        "is_active",
+        "must_change_password",
+        "activated_at",
+        "last_login",
+        "date_joined",
+        "student",
+    ]
+    actions = ["set_temporary_password", "deactivate", "reactivate"]
+
+    @admin.display(boolean=True, description=_("activé"))
+    def activated(self, obj: User) -> bool:
+        return obj.activated_at is not None
+
+    @admin.display(boolean=True, description=_("e-mail vérifié"))
+    def email_verified(self, obj: User) -> bool:
+        return obj.has_verified_email
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return list(self.fields) if not request.user.is_superuser else ["last_login"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
-        allowed = visible_establishments(request.user)  # type: ignore[arg-type]
+        allowed = visible_establishments(_staff(request))
         return queryset.filter(
             Q(student__establishment__in=allowed) | Q(guardian_records__establishment__in=allowed)
         ).distinct()
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], term: str) -> Any:
+        results, duplicates = super().get_search_results(request, queryset, term)
+        if term:
+            results |= queryset.filter(
+                people_filter(
+                    term,
+                    name_fields=["last_name", "first_name"],
+                    phone_field="guardian_records__mobile",
+                )
+            )
+        return results.distinct(), True
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def _accounts_only(self, queryset: QuerySet[User]) -> QuerySet[User]:
+        return queryset.exclude(Q(is_superuser=True) | Q(kind=User.Kind.STAFF))
+
+    @admin.action(
+        description=_("Donner un mot de passe provisoire et imprimer le courrier"),
+        permissions=["change"],
+    )
+    def set_temporary_password(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse:
+        letters = []
+        for user in self._accounts_only(queryset).order_by("last_name", "first_name"):
+            password = staff_services.staff_set_temporary_password(
+                staff=_staff(request), user=user, ip_address=client_ip(request)
+            )
+            letters.append({"user": user, "password": password, "schools": _schools(user)})
+        login_url = settings.SITE_URL + reverse("accounts:login")
+        context = {"letters": letters, "login_url": login_url}
+        return render(request, "admin/accounts/letters.html", context)
+
+    @admin.action(description=_("Désactiver les comptes sélectionnés"), permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description=_("Réactiver les comptes sélectionnés"), permissions=["change"])
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_active(request, queryset, active=True)
+
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[User], *, active: bool) -> None:
+        changed = sum(
+            staff_services.staff_set_active(
+                staff=_staff(request), user=user, active=active, ip_address=client_ip(request)
+            )
+            for user in self._accounts_only(queryset)
+        )
+        messages.success(
+            request,
+            ngettext("%(n)d compte modifié.", "%(n)d comptes modifiés.", changed) % {"n": changed},
+        )
+
+
+def _schools(user: User) -> list[str]:
+    if user.student_id:
+        return [user.student.establishment.name]  # type: ignore[union-attr]
+    return sorted(
+        {g.establishment.name for g in user.guardian_records.select_related("establishment")}
+    )
+
+
+class ResolutionForm(forms.ModelForm):  # type: ignore[type-arg]
+    decision = forms.ChoiceField(
+        label=_("Décision"),
+        choices=[
+            ("", "—"),
+            ("detach", _("Détacher l'enfant de ce parent")),
+            ("dismiss", _("Classer sans suite (le rattachement est correct)")),
+        ],
+        required=False,
+    )
+
+    class Meta:
+        model = AttachmentReport
+        fields = ["resolution_comment"]
+
+
+@admin.register(AttachmentReport)
+class AttachmentReportAdmin(EstablishmentScopedAdmin):
+    form = ResolutionForm
+    list_display = ["created_at", "student", "reporter", "status", "establishment"]
+    list_filter = ["status", "establishment"]
+    readonly_fields = ["reporter", "student", "establishment", "comment", "status", "created_at"]
+    fields = readonly_fields + ["decision", "resolution_comment"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: AttachmentReport, form: Any, change: bool
+    ) -> None:
+        decision = form.cleaned_data.get("decision")
+        if decision:
+            staff_services.attachment_report_resolve(
+                staff=_staff(request),
+                report=AttachmentReport.objects.get(pk=obj.pk),
+                detach=decision == "detach",
+                comment=form.cleaned_data.get("resolution_comment", ""),
+                ip_address=client_ip(request),
+            )
 
 
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(EstablishmentScopedAdmin):
     list_display = ["user", "establishment", "role"]
     raw_id_fields = ["user"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
 
 
 @admin.register(AuditEvent)
@@ -101,7 +320,7 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         queryset = super().get_queryset(request).select_related("subject", "actor")
         if request.user.is_superuser:
             return queryset
-        allowed = visible_establishments(request.user)  # type: ignore[arg-type]
+        allowed = visible_establishments(_staff(request))
         return queryset.filter(
             Q(establishment__in=allowed)
             | Q(subject__student__establishment__in=allowed)

@@ -279,6 +279,11 @@ class AuditEvent(models.Model):
         TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Double authentification activée")
         TWO_FACTOR_SUCCEEDED = "two_factor_succeeded", _("Double authentification réussie")
         TWO_FACTOR_FAILED = "two_factor_failed", _("Échec de la double authentification")
+        TEMPORARY_PASSWORD_SET = "temporary_password_set", _("Mot de passe provisoire attribué")
+        ACCOUNT_DEACTIVATED = "account_deactivated", _("Compte désactivé")
+        ACCOUNT_REACTIVATED = "account_reactivated", _("Compte réactivé")
+        CONTACT_CHANGED = "contact_changed", _("Coordonnées modifiées par l'établissement")
+        ATTACHMENT_RESOLVED = "attachment_resolved", _("Signalement de rattachement traité")
 
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     event_type = models.CharField(_("événement"), max_length=50, choices=Type.choices)

@@ -1,0 +1,153 @@
+"""Secretariat console: scoped search and actions, each audited and visible to the family."""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
+from django.urls import reverse
+
+from accounts.demo import seed_demo
+from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, Student, User
+from notifications.backends.sms import LocmemSmsBackend
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def secretary(client: Client) -> Client:
+    seed_demo()
+    client.force_login(User.objects.get(identifier="claire.bernard1"))
+    return client
+
+
+def changelist(client: Client, model: str, **params: str) -> str:
+    response = client.get(reverse(f"admin:accounts_{model}_changelist"), params)
+    assert response.status_code == HTTPStatus.OK
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("term", ["lefevre", "LEFÈVRE", "marie helene", "chloe"])
+def test_search_forgives_accents_case_and_hyphens(secretary: Client, term: str) -> None:
+    model = "student" if term == "chloe" else "guardian"
+    assert "Lefèvre" in changelist(secretary, model, q=term)
+
+
+@pytest.mark.parametrize("term", ["06 11 22 33 44", "+33611223344", "0033611223344"])
+def test_search_finds_a_parent_by_any_phone_spelling(secretary: Client, term: str) -> None:
+    html = changelist(secretary, "user", q=term)
+    assert "marie-helene.lefevre1" in html
+    assert "patrick.dupont1" not in html
+
+
+def test_search_never_crosses_schools(secretary: Client) -> None:
+    assert "Nguyen" not in changelist(secretary, "student", q="nguyen")
+    assert "emma.nguyen1" not in changelist(secretary, "user", q="emma")
+
+
+def run_action(client: Client, action: str, users: list[User]):  # type: ignore[no-untyped-def]
+    return client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": action, ACTION_CHECKBOX_NAME: [u.pk for u in users]},
+    )
+
+
+def test_a_temporary_password_letter_is_printed_once_and_forces_a_change(
+    secretary: Client,
+) -> None:
+    karim = User.objects.get(identifier="karim.martin1")
+    response = run_action(secretary, "set_temporary_password", [karim])
+    html = response.content.decode()
+    password = re.search(r'class="secret">([A-Za-z2-9]{4}-[A-Za-z2-9]{4}-[A-Za-z2-9]{4})<', html)
+    assert password and "karim.martin1" in html
+    karim.refresh_from_db()
+    assert karim.must_change_password and karim.check_password(password.group(1))
+    event = AuditEvent.objects.get(event_type="temporary_password_set", subject=karim)
+    assert event.actor.identifier == "claire.bernard1"
+
+
+def test_an_account_of_another_school_is_untouched_even_by_forged_ids(secretary: Client) -> None:
+    emma = User.objects.get(identifier="emma.nguyen1")
+    run_action(secretary, "deactivate", [emma])
+    run_action(secretary, "set_temporary_password", [emma])
+    emma.refresh_from_db()
+    assert emma.is_active and not emma.must_change_password
+    url = reverse("admin:accounts_user_change", args=[emma.pk])
+    assert secretary.get(url).status_code in (HTTPStatus.FOUND, HTTPStatus.NOT_FOUND)
+
+
+def test_deactivating_ends_sign_in_and_is_reversible(secretary: Client) -> None:
+    karim = User.objects.get(identifier="karim.martin1")
+    run_action(secretary, "deactivate", [karim])
+    karim.refresh_from_db()
+    assert not karim.is_active
+    run_action(secretary, "reactivate", [karim])
+    karim.refresh_from_db()
+    assert karim.is_active
+    assert AuditEvent.objects.filter(subject=karim, event_type="account_deactivated").exists()
+
+
+def test_a_corrected_mobile_applies_at_once_and_the_old_number_is_told(
+    secretary: Client, django_capture_on_commit_callbacks
+) -> None:
+    guardian = Guardian.objects.get(external_id="R005")
+    url = reverse("admin:accounts_guardian_change", args=[guardian.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = secretary.post(
+            url,
+            {
+                "mobile": "07 81 23 45 67",
+                "email": guardian.email,
+                "accepts_sms": "on",
+                "guardianships-TOTAL_FORMS": "0",
+                "guardianships-INITIAL_FORMS": "0",
+            },
+        )
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
+    guardian.refresh_from_db()
+    assert guardian.mobile == "+33781234567"
+    assert LocmemSmsBackend.outbox[-1].to == "+33611223344"
+    assert AuditEvent.objects.filter(
+        event_type="contact_changed", subject=guardian.account
+    ).exists()
+
+
+def test_an_impossible_mobile_is_refused_in_french(secretary: Client) -> None:
+    guardian = Guardian.objects.get(external_id="R005")
+    url = reverse("admin:accounts_guardian_change", args=[guardian.pk])
+    response = secretary.post(
+        url,
+        {
+            "mobile": "00 00 00 00 00",
+            "email": "",
+            "accepts_sms": "on",
+            "guardianships-TOTAL_FORMS": "0",
+            "guardianships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "Numéro de mobile invalide" in response.content.decode()
+    guardian.refresh_from_db()
+    assert guardian.mobile == "+33611223344"
+
+
+def test_a_wrong_attachment_report_is_resolved_by_detaching(
+    secretary: Client, django_capture_on_commit_callbacks
+) -> None:
+    karim = User.objects.get(identifier="karim.martin1")
+    ines = Student.objects.get(first_name="Inès")
+    guardian = karim.guardian_records.get()
+    report = AttachmentReport.objects.create(
+        reporter=karim, guardian=guardian, student=ines, establishment=ines.establishment
+    )
+    url = reverse("admin:accounts_attachmentreport_change", args=[report.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = secretary.post(url, {"decision": "detach", "resolution_comment": "Vérifié."})
+    assert response.status_code == HTTPStatus.FOUND
+    report.refresh_from_db()
+    assert report.status == "detached"
+    assert not Guardianship.objects.filter(guardian=guardian, student=ines).exists()
+    assert LocmemSmsBackend.outbox[-1].to == "+33633445566"
