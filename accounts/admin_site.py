@@ -25,6 +25,14 @@ class PortalAdminSite(admin.AdminSite):
             return bool(request.user.is_verified())  # type: ignore[union-attr]
         return allowed
 
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        from accounts import dashboard
+        from accounts.scoping import visible_establishments
+
+        schools = visible_establishments(request.user)  # type: ignore[arg-type]
+        boards = [dashboard.build(school) for school in schools[:10]]
+        return super().index(request, {**(extra_context or {}), "dashboards": boards})
+
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:

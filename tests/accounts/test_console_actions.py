@@ -151,3 +151,11 @@ def test_a_wrong_attachment_report_is_resolved_by_detaching(
     assert report.status == "detached"
     assert not Guardianship.objects.filter(guardian=guardian, student=ines).exists()
     assert LocmemSmsBackend.outbox[-1].to == "+33633445566"
+
+
+def test_the_home_page_shows_the_schools_dashboard(secretary: Client) -> None:
+    html = secretary.get(reverse("admin:index")).content.decode()
+    assert "Collège Jean Moulin" in html
+    assert "Lycée Victor Hugo" not in html
+    assert "Benali Nadia" in html  # a legal guardian without an account
+    assert "<td>4B</td><td>0 / 2 (0 %)</td><td>1 / 2 (50 %)</td>" in html  # Karim yes, Nadia no
