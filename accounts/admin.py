@@ -184,6 +184,18 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return list(self.fields) if not request.user.is_superuser else ["last_login"]
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        user = self.get_queryset(request).filter(pk=object_id).first()
+        if user is not None:
+            extra_context = {**(extra_context or {}), **_person_page(request, user)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
@@ -250,6 +262,28 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             request,
             ngettext("%(n)d compte modifié.", "%(n)d comptes modifiés.", changed) % {"n": changed},
         )
+
+
+def _person_page(request: HttpRequest, user: User) -> dict[str, Any]:
+    """Everything the secretariat needs on one page to answer "I got nothing"."""
+    from notifications.models import Notification
+
+    allowed = visible_establishments(_staff(request))
+    guardians = user.guardian_records.filter(establishment__in=allowed).prefetch_related(
+        "guardianships__student"
+    )
+    student_guardians = (
+        Guardianship.objects.filter(student=user.student).select_related("guardian")
+        if user.student_id and user.student.establishment in allowed  # type: ignore[union-attr]
+        else []
+    )
+    return {
+        "person_guardian_records": guardians,
+        "person_student_guardians": student_guardians,
+        "person_notifications": Notification.objects.filter(user=user)[:20],
+        "person_reports": AttachmentReport.objects.filter(reporter=user, establishment__in=allowed),
+        "person_events": AuditEvent.objects.filter(subject=user).select_related("actor")[:50],
+    }
 
 
 def _schools(user: User) -> list[str]:

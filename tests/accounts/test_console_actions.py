@@ -159,3 +159,23 @@ def test_the_home_page_shows_the_schools_dashboard(secretary: Client) -> None:
     assert "Lycée Victor Hugo" not in html
     assert "Benali Nadia" in html  # a legal guardian without an account
     assert "<td>4B</td><td>0 / 2 (0 %)</td><td>1 / 2 (50 %)</td>" in html  # Karim yes, Nadia no
+
+
+def test_a_persons_page_shows_roster_notifications_and_journal(
+    secretary: Client, django_capture_on_commit_callbacks
+) -> None:
+    from notifications.services import notification_send
+
+    karim = User.objects.get(identifier="karim.martin1")
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send(
+            channel="sms",
+            destination="+33633445566",
+            template="welcome",
+            context={"identifier": karim.identifier},
+            user=karim,
+        )
+    html = secretary.get(reverse("admin:accounts_user_change", args=[karim.pk])).content.decode()
+    assert "Collège Jean Moulin" in html and "+33633445566" in html
+    assert "Inès Martin" in html and "Lucas Martin" in html
+    assert "06 •• •• •• 66" in html and "Envoyé" in html
