@@ -117,6 +117,7 @@ class GuardianAdmin(EstablishmentScopedAdmin):
     readonly_fields = ["last_name", "first_name", "establishment", "external_id", "account"]
     fields = readonly_fields[:3] + ["mobile", "email", "accepts_sms", "external_id", "account"]
     inlines = [GuardianshipInline]
+    actions = ["invite"]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], term: str) -> Any:
         results, duplicates = super().get_search_results(request, queryset, term)
@@ -125,6 +126,26 @@ class GuardianAdmin(EstablishmentScopedAdmin):
                 people_filter(term, name_fields=["last_name", "first_name"], phone_field="mobile")
             )
         return results, duplicates
+
+    @admin.action(description=_("Inviter par SMS à créer son compte"), permissions=["change"])
+    def invite(self, request: HttpRequest, queryset: QuerySet[Guardian]) -> None:
+        sent = sum(
+            staff_services.staff_invite_guardian(
+                staff=_staff(request), guardian=guardian, ip_address=client_ip(request)
+            )
+            for guardian in queryset.select_related("establishment")
+        )
+        skipped = queryset.count() - sent
+        messages.success(request, _("Invitations envoyées : %(n)d.") % {"n": sent})
+        if skipped:
+            messages.warning(
+                request,
+                _(
+                    "%(n)d responsable(s) non invité(s) : déjà inscrit, sans mobile, SMS refusés "
+                    "ou non représentant légal."
+                )
+                % {"n": skipped},
+            )
 
     def save_model(self, request: HttpRequest, obj: Guardian, form: Any, change: bool) -> None:
         if not change:

@@ -284,6 +284,7 @@ class AuditEvent(models.Model):
         ACCOUNT_REACTIVATED = "account_reactivated", _("Compte réactivé")
         CONTACT_CHANGED = "contact_changed", _("Coordonnées modifiées par l'établissement")
         ATTACHMENT_RESOLVED = "attachment_resolved", _("Signalement de rattachement traité")
+        INVITATION_SENT = "invitation_sent", _("Invitation à s'inscrire envoyée")
 
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     event_type = models.CharField(_("événement"), max_length=50, choices=Type.choices)

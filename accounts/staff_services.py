@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import string
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -133,3 +134,35 @@ def attachment_report_resolve(
             ip_address=ip_address,
             details={"report": report.pk, "detached": detach},
         )
+
+
+def staff_invite_guardian(*, staff: User, guardian: Guardian, ip_address: str = "") -> bool:
+    """Text a legal guardian without an account the way to register; False when impossible
+    (already registered, no mobile, SMS refused, not a legal guardian)."""
+    eligible = (
+        guardian.account_id is None
+        and guardian.mobile
+        and guardian.accepts_sms
+        and guardian.guardianships.filter(responsibility_level=1).exists()
+    )
+    if not eligible:
+        return False
+    with transaction.atomic():
+        notification_send(
+            channel="sms",
+            destination=guardian.mobile,
+            template="invitation",
+            context={
+                "school": guardian.establishment.name[:40],
+                "url": settings.SITE_URL + "/inscription/",
+            },
+            establishment=guardian.establishment,
+        )
+        audit_event_record(
+            event_type=AuditEvent.Type.INVITATION_SENT,
+            actor=staff,
+            establishment=guardian.establishment,
+            ip_address=ip_address,
+            details={"guardian": guardian.pk},
+        )
+    return True

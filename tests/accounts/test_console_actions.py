@@ -179,3 +179,17 @@ def test_a_persons_page_shows_roster_notifications_and_journal(
     assert "Collège Jean Moulin" in html and "+33633445566" in html
     assert "Inès Martin" in html and "Lucas Martin" in html
     assert "06 •• •• •• 66" in html and "Envoyé" in html
+
+
+def test_unregistered_legal_guardians_can_be_invited_by_sms(
+    secretary: Client, django_capture_on_commit_callbacks
+) -> None:
+    targets = Guardian.objects.filter(external_id__in=["R004", "R006", "R005"])  # Nadia, Bernard
+    with django_capture_on_commit_callbacks(execute=True):
+        secretary.post(
+            reverse("admin:accounts_guardian_changelist"),
+            {"action": "invite", ACTION_CHECKBOX_NAME: [g.pk for g in targets]},
+        )
+    assert [sms.to for sms in LocmemSmsBackend.outbox] == ["+262692123456"]
+    assert "/inscription/" in LocmemSmsBackend.outbox[0].body
+    assert AuditEvent.objects.filter(event_type="invitation_sent").count() == 1

@@ -21,6 +21,8 @@ LONG_VALUES = {
     "identifier": LONGEST_IDENTIFIER,
     "identifiers": ["jean-baptiste.dupont-moretti1", "jean-baptiste.dupont-moretti2"],
     "code": "987654",
+    "school": "Lycée polyvalent Jean-Baptiste",
+    "url": "https://portail.exemple.fr/inscription/",
     "link": "https://portail.exemple.fr/mot-de-passe-perdu/lien/" + "A" * 43 + "/",
 }
 
