@@ -147,7 +147,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=5)
 }
-CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 8, minimum=1)
+# Sending waits on the provider's network answer: threads (``--pool threads``) overlap those
+# waits; 16 measured best per process on 2 cores (bench/worker_sms.py, README).
+CELERY_WORKER_POOL = "threads"
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 16, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-notifications": {"task": "notifications.requeue_stuck", "schedule": 60.0},
     "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 3600.0},
@@ -330,7 +333,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The SDK logs every request's headers at INFO: noise, and nothing the log needs.
+        "twilio.http_client": {"level": "WARNING"},
+    },
 }
 
 # Two-factor (TOTP) for the secretariat console; enrolment pages come with issue 6.
