@@ -152,7 +152,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_WORKER_POOL = "threads"
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 16, minimum=1)
 CELERY_BEAT_SCHEDULE = {
-    "requeue-stuck-notifications": {"task": "notifications.requeue_stuck", "schedule": 60.0},
+    "requeue-stuck-notifications": {
+        "task": "notifications.requeue_stuck",
+        "schedule": float(env_int("BEAT_REQUEUE_EVERY_SECONDS", 60, minimum=1)),
+    },
     "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 3600.0},
     "purge-expired-codes": {"task": "recovery.purge_expired_codes", "schedule": 3600.0},
 }
