@@ -8,15 +8,16 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts import staff_services
+from accounts import admin_import, staff_services
 from accounts.models import (
     AttachmentReport,
     AuditEvent,
@@ -58,8 +59,26 @@ class EstablishmentScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 @admin.register(Establishment)
 class EstablishmentAdmin(EstablishmentScopedAdmin):
     scope_path = "pk"
-    list_display = ["name", "uai", "kind", "academie"]
+    list_display = ["name", "uai", "kind", "academie", "import_link"]
     search_fields = ["name", "uai"]
+
+    @admin.display(description=_("annuaire"))
+    def import_link(self, obj: Establishment) -> str:
+        url = reverse("admin:accounts_establishment_import", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Importer"))
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.import_roster_view)
+        return [
+            path("<int:pk>/importer/", view, name="accounts_establishment_import"),
+            *super().get_urls(),
+        ]
+
+    def import_roster_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        establishment = self.get_queryset(request).filter(pk=pk).first()
+        if establishment is None or not request.user.has_perm("accounts.import_roster"):
+            raise PermissionDenied
+        return admin_import.import_view(request, establishment)
 
 
 class GuardianshipInline(admin.TabularInline):  # type: ignore[type-arg]

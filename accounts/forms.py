@@ -8,8 +8,10 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
+from accounts.throttling import IDENTIFIER_POLICY
 
 IDENTIFIER_MAX = 150
 PASSWORD_MAX = 128
@@ -38,15 +40,37 @@ class LoginForm(forms.Form):
         ),
     }
 
-    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, request: HttpRequest, *args: Any, wait_seconds: int = 0, **kwargs: Any
+    ) -> None:
         self.request = request
         self.user: User | None = None
+        self.wait_seconds = wait_seconds
         super().__init__(*args, **kwargs)
+
+    def throttled_message(self) -> str:
+        """Too many failures for this identifier or address: the same words whether or not
+        an account exists (issue 4)."""
+        if self.wait_seconds > IDENTIFIER_POLICY.max_delay:  # beyond any delay: a lock
+            return str(
+                _(
+                    "Trop d'essais incorrects : la connexion avec cet identifiant est bloquée "
+                    "pendant 15 minutes. Vous pouvez aussi choisir un nouveau mot de passe avec "
+                    "« Mot de passe perdu », ce qui la débloque aussitôt."
+                )
+            )
+        return ngettext(
+            "Trop d'essais incorrects. Patientez %(seconds)d seconde avant de réessayer.",
+            "Trop d'essais incorrects. Patientez %(seconds)d secondes avant de réessayer.",
+            self.wait_seconds,
+        ) % {"seconds": self.wait_seconds}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         identifier = cleaned.get("identifier")
         password = cleaned.get("password")
+        if self.wait_seconds:
+            raise forms.ValidationError(self.throttled_message(), code="throttled")
         if identifier and password:
             user = authenticate(self.request, username=identifier.strip(), password=password)
             if user is None:

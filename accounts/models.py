@@ -37,6 +37,7 @@ class Establishment(models.Model):
         verbose_name = _("établissement")
         verbose_name_plural = _("établissements")
         ordering = ["name"]
+        permissions = [("import_roster", _("Peut importer l'annuaire de l'établissement"))]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(uai__regex=r"^[0-9]{7}[A-Z]$"), name="establishment_uai_shape"
@@ -285,6 +286,13 @@ class AuditEvent(models.Model):
         CONTACT_CHANGED = "contact_changed", _("Coordonnées modifiées par l'établissement")
         ATTACHMENT_RESOLVED = "attachment_resolved", _("Signalement de rattachement traité")
         INVITATION_SENT = "invitation_sent", _("Invitation à s'inscrire envoyée")
+        ROSTER_IMPORTED = "roster_imported", _("Annuaire importé")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Nouveau mot de passe demandé")
+        PASSWORD_RESET = "password_reset", _("Mot de passe réinitialisé")
+        IDENTIFIER_REMINDER_SENT = "identifier_reminder_sent", _("Identifiant renvoyé")
+        LOGIN_LOCKED = "login_locked", _("Connexion bloquée temporairement")
+        SIGNUP_CODE_SENT = "signup_code_sent", _("Code de création de compte envoyé")
+        SIGNUP_BLOCKED = "signup_blocked", _("Inscription interrompue (dates de naissance)")
 
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
     event_type = models.CharField(_("événement"), max_length=50, choices=Type.choices)

@@ -13,6 +13,7 @@ SECRETARIAT_GROUP = "Secrétariat"
 
 SECRETARIAT_PERMISSIONS = [
     ("accounts", "view_establishment"),
+    ("accounts", "import_roster"),
     ("accounts", "view_student"),
     ("accounts", "view_guardian"),
     ("accounts", "change_guardian"),

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import account_page
 from accounts.audit import audit_event_record
 from accounts.forms import LoginForm
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
+from accounts.throttling import login_failure_record, login_throttle_clear, login_wait_seconds
 from educonnect.http import client_ip, user_agent
 
 
@@ -40,9 +41,12 @@ def _safe_next(request: HttpRequest) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(settings.LOGIN_REDIRECT_URL)
-    form = LoginForm(request, data=request.POST or None)
+    identifier = (request.POST.get("identifier") or "").strip()[:150]
+    wait = login_wait_seconds(identifier=identifier, ip=client_ip(request))
+    form = LoginForm(request, data=request.POST or None, wait_seconds=wait)
     if request.method == "POST":
         if form.is_valid() and form.user is not None:
+            login_throttle_clear(identifier=identifier)
             login(request, form.user)
             audit_event_record(
                 event_type=AuditEvent.Type.LOGIN_SUCCEEDED,
@@ -51,17 +55,33 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 user_agent=user_agent(request),
             )
             return HttpResponseRedirect(_safe_next(request))
+        if wait:
+            return _login_page(request, form, HTTPStatus.TOO_MANY_REQUESTS)
         audit_event_record(
             event_type=AuditEvent.Type.LOGIN_FAILED,
             ip_address=client_ip(request),
             user_agent=user_agent(request),
-            details={"identifier": (request.POST.get("identifier") or "")[:150]},
+            details={"identifier": identifier},
         )
-    return render(
-        request,
-        "accounts/login.html",
-        {"form": form, "next": request.GET.get("next", "")},
-        status=HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK,
+        if login_failure_record(identifier=identifier, ip=client_ip(request)):
+            _audit_lock(request, identifier)
+    return _login_page(
+        request, form, HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
+    )
+
+
+def _login_page(request: HttpRequest, form: LoginForm, status: int) -> HttpResponse:
+    context = {"form": form, "next": request.GET.get("next", "")}
+    return render(request, "accounts/login.html", context, status=status)
+
+
+def _audit_lock(request: HttpRequest, identifier: str) -> None:
+    """The journal of the locked account (if there is one) says why it could not log in."""
+    audit_event_record(
+        event_type=AuditEvent.Type.LOGIN_LOCKED,
+        subject=User.objects.filter(identifier=identifier.lower()).first(),
+        ip_address=client_ip(request),
+        user_agent=user_agent(request),
     )
 
 

@@ -188,6 +188,18 @@ if env_bool("SECURE_PROXY_SSL_HEADER", default=False):
     # Only behind a proxy that overwrites X-Forwarded-Proto: the header is otherwise spoofable.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Rate limits of the recovery flows (recovery/ratelimits.py): "count/period/scope" joined by
+# commas; scope ``key`` is what the person typed (identifier, phone, e-mail: hashed), ``ip`` the
+# client address. Counted on the default cache (Redis in production).
+RATE_LIMITS = {
+    "forgot_password": "5/15m/key,20/h/ip",
+    "forgot_password_code": "10/15m/key,30/h/ip",
+    "forgot_identifier_sms": "3/h/key,10/d/key,20/h/ip",
+    "forgot_identifier_email": "3/h/key,10/d/key,20/h/ip",
+    "signup": "5/15m/key,20/h/ip",
+    "signup_code": "10/15m/key,30/h/ip",
+}
+
 # Number of reverse proxies in front of gunicorn that append to X-Forwarded-For (DESIGN §6).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 

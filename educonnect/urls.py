@@ -15,6 +15,7 @@ urlpatterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("langue/", login_not_required(set_language), name="set_language"),
     path("", include("accounts.urls")),
+    path("", include("recovery.urls")),
     path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,11 @@ CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=30)  # the lifetime parents are told in the SMS
 MAX_ATTEMPTS = 5
 TOKEN_BYTES = 32
+# Sending limits per account (issue 4): a resend waits a minute, and an account gets at most
+# 3 codes or links an hour and 10 a day, whatever the channel.
+RESEND_COOLDOWN = timedelta(seconds=60)
+MAX_CODES_PER_HOUR = 3
+MAX_CODES_PER_DAY = 10
 
 
 def new_code() -> str:
@@ -39,6 +44,41 @@ def hash_secret(secret: str) -> str:
 
 def matches(code: VerificationCode, candidate: str) -> bool:
     return hmac.compare_digest(code.secret_hash, hash_secret(candidate))
+
+
+def may_issue(*, user_id: int, purpose: str, now: datetime) -> bool:
+    """Whether the cool-down and the hourly and daily quotas let ``user_id`` get a new code."""
+    today = VerificationCode.objects.filter(
+        user_id=user_id, purpose=purpose, created_at__gte=now - timedelta(days=1)
+    )
+    created = sorted(today.values_list("created_at", flat=True), reverse=True)
+    if created and now - created[0] < RESEND_COOLDOWN:
+        return False
+    last_hour = [at for at in created if at >= now - timedelta(hours=1)]
+    return len(last_hour) < MAX_CODES_PER_HOUR and len(created) < MAX_CODES_PER_DAY
+
+
+def code_issue(
+    *,
+    purpose: str,
+    channel: str,
+    destination: str,
+    user_id: int,
+    secret: str,
+    now: datetime,
+) -> VerificationCode:
+    """Store the hash of a new code or token; it supersedes every live one for this purpose."""
+    VerificationCode.objects.filter(user_id=user_id, purpose=purpose, consumed_at=None).update(
+        consumed_at=now
+    )
+    return VerificationCode.objects.create(
+        purpose=purpose,
+        channel=channel,
+        destination=destination,
+        user_id=user_id,
+        secret_hash=hash_secret(secret),
+        expires_at=now + CODE_LIFETIME,
+    )
 
 
 def purge_expired(now: datetime | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,12 @@ def _test_settings(settings: pytest.FixtureRequest, tmp_path: Path, request) -> 
     real_services = request.node.get_closest_marker("services") is not None
     if not real_services:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate limits and login throttling count on the cache: each test gets its own key space,
+    # without flushing a Redis database the real-services suite's broker may share.
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for name, config in settings.CACHES.items()
+    }
     settings.OUTBOX_DIR = tmp_path / "outbox"
     settings.SMS_BACKEND = "locmem"
     LocmemSmsBackend.outbox = []
