@@ -211,7 +211,14 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "date_joined",
         "student",
     ]
-    actions = ["set_temporary_password", "deactivate", "reactivate"]
+    actions = [
+        "send_reset_sms",
+        "send_reset_email",
+        "unlock",
+        "set_temporary_password",
+        "deactivate",
+        "reactivate",
+    ]
 
     @admin.display(boolean=True, description=_("activé"))
     def activated(self, obj: User) -> bool:
@@ -282,6 +289,45 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         login_url = settings.SITE_URL + reverse("accounts:login")
         context = {"letters": letters, "login_url": login_url}
         return render(request, "admin/accounts/letters.html", context)
+
+    @admin.action(
+        description=_("Envoyer un lien de nouveau mot de passe par SMS"), permissions=["change"]
+    )
+    def send_reset_sms(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._send_reset(request, queryset, "sms")
+
+    @admin.action(
+        description=_("Envoyer un lien de nouveau mot de passe par e-mail"), permissions=["change"]
+    )
+    def send_reset_email(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._send_reset(request, queryset, "email")
+
+    def _send_reset(self, request: HttpRequest, queryset: QuerySet[User], channel: str) -> None:
+        accounts = list(self._accounts_only(queryset))
+        sent = sum(
+            staff_services.staff_send_password_reset(
+                staff=_staff(request), user=user, channel=channel, ip_address=client_ip(request)
+            )
+            for user in accounts
+        )
+        messages.success(request, _("Liens envoyés : %(n)d.") % {"n": sent})
+        if sent < len(accounts):
+            messages.warning(
+                request,
+                _(
+                    "%(n)d compte(s) sans ce canal (aucun mobile accepté pour les SMS, ou "
+                    "e-mail non vérifié) : utilisez le mot de passe provisoire et le courrier."
+                )
+                % {"n": len(accounts) - sent},
+            )
+
+    @admin.action(description=_("Débloquer la connexion"), permissions=["change"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in self._accounts_only(queryset):
+            staff_services.staff_unlock(
+                staff=_staff(request), user=user, ip_address=client_ip(request)
+            )
+        messages.success(request, _("Connexion débloquée."))
 
     @admin.action(description=_("Désactiver les comptes sélectionnés"), permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

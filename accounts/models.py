@@ -287,6 +287,7 @@ class AuditEvent(models.Model):
         ATTACHMENT_RESOLVED = "attachment_resolved", _("Signalement de rattachement traité")
         INVITATION_SENT = "invitation_sent", _("Invitation à s'inscrire envoyée")
         ROSTER_IMPORTED = "roster_imported", _("Annuaire importé")
+        LOGIN_UNLOCKED = "login_unlocked", _("Connexion débloquée par l'établissement")
         PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Nouveau mot de passe demandé")
         PASSWORD_RESET = "password_reset", _("Mot de passe réinitialisé")
         IDENTIFIER_REMINDER_SENT = "identifier_reminder_sent", _("Identifiant renvoyé")

@@ -166,3 +166,60 @@ def staff_invite_guardian(*, staff: User, guardian: Guardian, ip_address: str = 
             details={"guardian": guardian.pk},
         )
     return True
+
+
+def staff_send_password_reset(
+    *, staff: User, user: User, channel: str, ip_address: str = ""
+) -> bool:
+    """Send the owner a single-use 30-minute link to choose a new password: by SMS to the
+    school-declared mobile(s), or to the verified e-mail. False when that channel is missing."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from recovery import codes
+    from recovery.models import VerificationCode
+
+    if channel == "sms":
+        destinations = [mobile for mobile, _school in account_sms_destinations(user)]
+    else:
+        destinations = [user.email] if user.has_verified_email else []
+    if not destinations or not user.is_active:
+        return False
+    token = codes.new_link_token()
+    link = settings.SITE_URL + reverse("recovery:forgot_password_link", args=[token])
+    with transaction.atomic():
+        codes.code_issue(
+            purpose=VerificationCode.Purpose.PASSWORD_RESET,
+            channel=channel,
+            destination=destinations[0],
+            user_id=user.pk,
+            secret=token,
+            now=timezone.now(),
+        )
+        for destination in destinations:
+            notification_send(
+                channel=channel,
+                destination=destination,
+                template="password_reset_link",
+                context={"identifier": user.identifier},
+                secrets={"link": link},
+                user=user,
+            )
+        audit_event_record(
+            event_type=AuditEvent.Type.PASSWORD_RESET_REQUESTED,
+            subject=user,
+            actor=staff,
+            ip_address=ip_address,
+            details={"channel": channel, "by": "staff"},
+        )
+    return True
+
+
+def staff_unlock(*, staff: User, user: User, ip_address: str = "") -> None:
+    """Lift the login delay or lock of this identifier (the owner may try again at once)."""
+    from accounts.throttling import login_throttle_clear
+
+    login_throttle_clear(identifier=user.identifier)
+    audit_event_record(
+        event_type=AuditEvent.Type.LOGIN_UNLOCKED, subject=user, actor=staff, ip_address=ip_address
+    )

@@ -22,6 +22,7 @@ CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=30)  # the lifetime parents are told in the SMS
 MAX_ATTEMPTS = 5
 TOKEN_BYTES = 32
+LINK_TOKEN_MIN_LENGTH = 40  # token_urlsafe(32) gives 43 characters
 # Sending limits per account (issue 4): a resend waits a minute, and an account gets at most
 # 3 codes or links an hour and 10 a day, whatever the channel.
 RESEND_COOLDOWN = timedelta(seconds=60)

@@ -298,9 +298,14 @@ class ForgotPasswordFlow:
         self._save({"step": Step.LINK, "token": token[:100], "started_at": _now_ts()})
 
     def _link_row(self, token: str) -> VerificationCode:
+        # A link token is long; refusing short ones keeps 6-digit SMS codes from being tried
+        # as links. Links go by e-mail, or by SMS when the school sends one from the console.
+        if len(token) < codes.LINK_TOKEN_MIN_LENGTH:
+            self.clear()
+            raise LinkInvalid
         row = (
             VerificationCode.objects.filter(
-                purpose=PURPOSE, channel=EMAIL, secret_hash=codes.hash_secret(token)
+                purpose=PURPOSE, channel__in=[EMAIL, SMS], secret_hash=codes.hash_secret(token)
             )
             .select_related("user")
             .first()

@@ -193,3 +193,55 @@ def test_unregistered_legal_guardians_can_be_invited_by_sms(
     assert [sms.to for sms in LocmemSmsBackend.outbox] == ["+262692123456"]
     assert "/inscription/" in LocmemSmsBackend.outbox[0].body
     assert AuditEvent.objects.filter(event_type="invitation_sent").count() == 1
+
+
+def sent_link(body: str) -> str:
+    return "/" + re.search(r"https?://[^/]+/(mot-de-passe-perdu/lien/\S+/)", body).group(1)
+
+
+def test_a_reset_link_sent_by_sms_lets_the_parent_choose_a_password(
+    secretary: Client, django_capture_on_commit_callbacks
+) -> None:
+    karim = User.objects.get(identifier="karim.martin1")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_action(secretary, "send_reset_sms", [karim])
+    [sms] = LocmemSmsBackend.outbox
+    assert sms.to == "+33633445566"
+    family = Client()
+    family.get(sent_link(sms.body), follow=True)
+    new_page = reverse("recovery:forgot_password_new")
+    with django_capture_on_commit_callbacks(execute=True):
+        done = family.post(
+            new_page, {"new_password1": "Trousse-Rouge-2031", "new_password2": "Trousse-Rouge-2031"}
+        )
+    assert done.status_code == HTTPStatus.FOUND
+    assert Client().login(username="karim.martin1", password="Trousse-Rouge-2031")
+    event = AuditEvent.objects.get(event_type="password_reset_requested", subject=karim)
+    assert event.actor.identifier == "claire.bernard1"
+
+
+def test_a_reset_by_email_needs_a_verified_address(
+    secretary: Client, django_capture_on_commit_callbacks
+) -> None:
+    karim = User.objects.get(identifier="karim.martin1")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(secretary, "send_reset_email", [karim])
+    assert response.status_code == HTTPStatus.FOUND
+    assert not AuditEvent.objects.filter(event_type="password_reset_requested").exists()
+
+
+def test_a_six_digit_code_cannot_be_used_as_a_link(client: Client) -> None:
+    response = client.get("/mot-de-passe-perdu/lien/123456/", follow=True)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_the_secretariat_unlocks_a_locked_parent(secretary: Client) -> None:
+    from accounts.throttling import login_failure_record, login_wait_seconds
+
+    karim = User.objects.get(identifier="karim.martin1")
+    for _ in range(10):
+        login_failure_record(identifier=karim.identifier, ip="198.51.100.9")
+    assert login_wait_seconds(identifier=karim.identifier, ip="203.0.113.1") > 0
+    run_action(secretary, "unlock", [karim])
+    assert login_wait_seconds(identifier=karim.identifier, ip="203.0.113.1") == 0
+    assert AuditEvent.objects.filter(event_type="login_unlocked", subject=karim).exists()

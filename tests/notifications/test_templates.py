@@ -23,7 +23,7 @@ LONG_VALUES = {
     "code": "987654",
     "school": "Lycée polyvalent Jean-Baptiste",
     "url": "https://portail.exemple.fr/inscription/",
-    "link": "https://portail.exemple.fr/mot-de-passe-perdu/lien/" + "A" * 43 + "/",
+    "link": "https://portail.exemple.fr/mot-de-passe-perdu/lien/" + "A" * 43 + "/",  # 96
 }
 
 
