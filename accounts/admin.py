@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -136,7 +136,7 @@ class GuardianAdmin(EstablishmentScopedAdmin):
     readonly_fields = ["last_name", "first_name", "establishment", "external_id", "account"]
     fields = readonly_fields[:3] + ["mobile", "email", "accepts_sms", "external_id", "account"]
     inlines = [GuardianshipInline]
-    actions = ["invite"]
+    actions = ["invite", "print_invitation_letters"]
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], term: str) -> Any:
         results, duplicates = super().get_search_results(request, queryset, term)
@@ -145,6 +145,23 @@ class GuardianAdmin(EstablishmentScopedAdmin):
                 people_filter(term, name_fields=["last_name", "first_name"], phone_field="mobile")
             )
         return results, duplicates
+
+    @admin.action(description=_("Imprimer un courrier d'invitation"), permissions=["change"])
+    def print_invitation_letters(
+        self, request: HttpRequest, queryset: QuerySet[Guardian]
+    ) -> HttpResponse:
+        guardians = (
+            queryset.filter(account__isnull=True, guardianships__responsibility_level=1)
+            .select_related("establishment")
+            .prefetch_related("guardianships__student")
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        context = {
+            "guardians": guardians,
+            "signup_url": settings.SITE_URL + "/inscription/",
+        }
+        return render(request, "admin/accounts/invitation_letters.html", context)
 
     @admin.action(description=_("Inviter par SMS à créer son compte"), permissions=["change"])
     def invite(self, request: HttpRequest, queryset: QuerySet[Guardian]) -> None:
@@ -190,11 +207,15 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "last_name",
         "first_name",
         "kind",
+        "school_and_class",
         "is_active",
         "activated",
         "email_verified",
+        "locked",
         "last_login",
+        "last_message",
     ]
+    list_select_related = ["student__establishment"]
     list_filter = ["kind", "is_active"]
     search_fields = ["identifier", "email", "student__ine"]
     fields = [
@@ -220,6 +241,28 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "reactivate",
     ]
 
+    @admin.display(description=_("établissement / classe"))
+    def school_and_class(self, obj: User) -> str:
+        if obj.student is not None:
+            return f"{obj.student.establishment.name} – {obj.student.class_name}"
+        names = {g.establishment.name for g in obj.guardian_records.all()}
+        return ", ".join(sorted(names)) or "—"
+
+    @admin.display(boolean=True, description=_("bloqué"))
+    def locked(self, obj: User) -> bool:
+        from accounts.throttling import login_wait_seconds
+
+        return login_wait_seconds(identifier=obj.identifier, ip="") > 0
+
+    @admin.display(description=_("dernier envoi"))
+    def last_message(self, obj: User) -> str:
+        status = getattr(obj, "last_message_status", None)
+        if not status:
+            return "—"
+        from notifications.models import Notification
+
+        return str(Notification.Status(status).label)
+
     @admin.display(boolean=True, description=_("activé"))
     def activated(self, obj: User) -> bool:
         return obj.activated_at is not None
@@ -244,7 +287,15 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        queryset = super().get_queryset(request)
+        from notifications.models import Notification
+
+        latest = Notification.objects.filter(user=OuterRef("pk")).order_by("-created_at")
+        queryset = (
+            super()
+            .get_queryset(request)
+            .annotate(last_message_status=Subquery(latest.values("status")[:1]))
+            .prefetch_related("guardian_records__establishment")
+        )
         if request.user.is_superuser:
             return queryset
         allowed = visible_establishments(_staff(request))

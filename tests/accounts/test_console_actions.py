@@ -245,3 +245,39 @@ def test_the_secretariat_unlocks_a_locked_parent(secretary: Client) -> None:
     run_action(secretary, "unlock", [karim])
     assert login_wait_seconds(identifier=karim.identifier, ip="203.0.113.1") == 0
     assert AuditEvent.objects.filter(event_type="login_unlocked", subject=karim).exists()
+
+
+def test_the_account_list_shows_school_lock_and_last_message(
+    secretary: Client, django_capture_on_commit_callbacks
+) -> None:
+    from accounts.throttling import login_failure_record
+    from notifications.services import notification_send
+
+    karim = User.objects.get(identifier="karim.martin1")
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send(
+            channel="sms",
+            destination="+33633445566",
+            template="welcome",
+            context={"identifier": karim.identifier},
+            user=karim,
+        )
+    for _ in range(10):
+        login_failure_record(identifier=karim.identifier, ip="198.51.100.9")
+    html = changelist(secretary, "user", q="karim")
+    assert "Collège Jean Moulin" in html and "Envoyé" in html
+    row = next(r for r in html.split("<tr") if "karim.martin1" in r)
+    assert row.count('alt="True"') == 3  # active, activated, locked (e-mail not verified)
+
+
+def test_invitation_letters_are_printed_for_unregistered_legal_guardians(
+    secretary: Client,
+) -> None:
+    guardians = Guardian.objects.filter(external_id__in=["R003", "R004", "R005"])
+    response = secretary.post(
+        reverse("admin:accounts_guardian_changelist"),
+        {"action": "print_invitation_letters", ACTION_CHECKBOX_NAME: [g.pk for g in guardians]},
+    )
+    html = response.content.decode()
+    assert html.count('class="letter"') == 2  # Sophie and Nadia; Marie-Hélène has an account
+    assert "/inscription/" in html and "Yanis Benali" in html
