@@ -40,3 +40,44 @@ def test_another_schools_student_cannot_be_opened_by_id(college_secretary: Clien
 def test_the_secretariat_sees_its_notification_log(college_secretary: Client) -> None:
     response = college_secretary.get(reverse("admin:notifications_notification_changelist"))
     assert response.status_code == HTTPStatus.OK
+
+
+def test_another_schools_guardian_cannot_be_changed_by_a_forged_post(
+    college_secretary: Client,
+) -> None:
+    from accounts.models import Guardian
+
+    other = Guardian.objects.get(external_id="R008")  # Thi Nguyen, lycée
+    url = reverse("admin:accounts_guardian_change", args=[other.pk])
+    response = college_secretary.post(
+        url,
+        {
+            "mobile": "0781234567",
+            "email": "",
+            "guardianships-TOTAL_FORMS": "0",
+            "guardianships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.NOT_FOUND)
+    other.refresh_from_db()
+    assert other.mobile == "+33644556677"
+
+
+def test_another_schools_attachment_reports_stay_hidden_and_untouched(
+    college_secretary: Client,
+) -> None:
+    from accounts.models import AttachmentReport, Guardian
+
+    emma = Student.objects.get(first_name="Emma")
+    report = AttachmentReport.objects.create(
+        guardian=Guardian.objects.get(external_id="R008"),
+        student=emma,
+        establishment=emma.establishment,
+    )
+    url = reverse("admin:accounts_attachmentreport_change", args=[report.pk])
+    response = college_secretary.post(url, {"decision": "detach", "resolution_comment": "x"})
+    assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.NOT_FOUND)
+    report.refresh_from_db()
+    assert report.status == "open"
+    listing = college_secretary.get(reverse("admin:accounts_attachmentreport_changelist"))
+    assert "Emma" not in listing.content.decode()
