@@ -72,6 +72,7 @@ GUARDIANS = [
     ("R008", "0910000F", "Nguyen", "Thi", "+33644556677", "", [("E007", 1, "mere")], ""),
     ("R009", "0910000F", "Girard", "Olivier", "", "", [("E008", 1, "pere")], ""),
     ("R010", "0910000F", "Moreau", "Camille", "+33655667788", "", [("E009", 1, "mere")], ""),
+    ("R011", "0910000F", "Dupont", "Sophie", "+33698765432", "", [("E002", 1, "mere")], ""),
 ]
 
 # student external id, e-mail (verified) or "", must change password

@@ -13,6 +13,7 @@ from celery import shared_task
 from recovery import codes
 from recovery.flows.forgot_identifier import identifier_reminder_deliver
 from recovery.flows.forgot_password import password_reset_deliver
+from recovery.flows.signup_services import signup_code_deliver
 
 
 @shared_task(name="recovery.purge_expired_codes")
@@ -29,4 +30,12 @@ def deliver_password_reset(identifier: str, channel: str, ip_address: str = "") 
 def deliver_identifier_reminder(channel: str, destination: str, ip_address: str = "") -> int:
     return identifier_reminder_deliver(
         channel=channel, destination=destination, ip_address=ip_address
+    )
+
+
+@shared_task(name="recovery.deliver_signup_code")
+def deliver_signup_code(last_name: str, first_name: str, mobile: str, ip_address: str = "") -> None:
+    """Returns nothing: the worker log must not tell whether a person is on the roster."""
+    signup_code_deliver(
+        last_name=last_name, first_name=first_name, mobile=mobile, ip_address=ip_address
     )

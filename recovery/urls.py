@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from recovery import views
+from recovery import signup_views, views
 
 app_name = "recovery"
 
@@ -23,4 +23,9 @@ urlpatterns = [
     ),
     path("mot-de-passe-perdu/nouveau/", views.forgot_password_new, name="forgot_password_new"),
     path("mot-de-passe-perdu/termine/", views.forgot_password_done, name="forgot_password_done"),
+    path("inscription/", signup_views.signup_start, name="signup"),
+    path("inscription/code/", signup_views.signup_code, name="signup_code"),
+    path("inscription/renvoyer/", signup_views.signup_resend, name="signup_resend"),
+    path("inscription/enfants/", signup_views.signup_children, name="signup_children"),
+    path("inscription/mot-de-passe/", signup_views.signup_password, name="signup_password"),
 ]

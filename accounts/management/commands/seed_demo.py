@@ -35,5 +35,6 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             "Not yet registered (for /inscription/): Nadia Benali, mobile 0692 12 34 56, "
-            "child Yanis born 23/11/2011; Sophie Dupont, 06 98 76 54 32, child Léa born 14/03/2012."
+            "child Yanis born 23/11/2011; Sophie Dupont, 06 98 76 54 32, children Léa born "
+            "14/03/2012 (collège) and Hugo born 02/09/2009 (lycée)."
         )

@@ -1,0 +1,317 @@
+"""Parent self-registration (issue 5): names + mobile → SMS code → children → password → done.
+
+1. ``initiate`` keeps what was typed in the session and enqueues ``recovery.deliver_signup_code``;
+   the task (``signup_services.signup_code_deliver``) looks the roster up and sends, off the
+   request path, so a match and no match get the same page, the same status and the same work
+   (DESIGN §4).
+2. ``confirm`` checks the code. Signup codes have no account yet: they are keyed by purpose and
+   destination (the E.164 mobile), a new one supersedes the live ones for that number, and the
+   cool-down and hourly/daily quotas of ``recovery.codes`` are counted per number.
+3. ``confirm_children`` checks each answer: *oui* + the right birth date attaches the child,
+   *non* files an ``AttachmentReport``; three wrong dates in all end the flow (audited).
+4. ``finish`` creates the account once, ties the matched Guardian rows to it and sends the welcome
+   SMS; a replayed or double-submitted final step finds the rows already tied and creates nothing.
+
+The state lives in the session under ``SESSION_KEY``; each step checks the step before it was
+passed, so posting to a later URL leads back to the start (``FlowExpired``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.account_services import RequestFacts
+from accounts.audit import audit_event_record
+from accounts.identifiers import identifier_stem, make_identifier, smallest_free_number
+from accounts.models import AuditEvent, Guardian, User
+from recovery import codes
+from recovery.errors import (
+    CodeExpired,
+    CodeInvalid,
+    CodeUsed,
+    FlowExpired,
+    ResendTooSoon,
+    TooManyAttempts,
+)
+from recovery.flows.signup_services import (
+    PURPOSE,
+    SMS,
+    AlreadyRegistered,
+    BirthDateMismatch,
+    Child,
+    NoChildConfirmed,
+    NoLegalChild,
+    TooManyWrongBirthDates,
+    legal_children,
+    parent_account_register,
+    unregistered_guardian_ids,
+)
+from recovery.models import VerificationCode
+
+SESSION_KEY = "recovery.signup"
+# As for the lost password: a flow outlives its code, so a late code is told "expired"; the
+# children and password steps get as long again once the code was accepted.
+FLOW_LIFETIME = 2 * codes.CODE_LIFETIME
+RECENT_CODES = 5
+# Issue 5: "at most 3 tries in all" for the children's birth dates, then the school decides;
+# a new code does not buy three more for a day.
+MAX_WRONG_BIRTH_DATES = 3
+BLOCK_AFTER_WRONG_DATES = timedelta(days=1)
+
+
+class Step:
+    CODE = "code"  # a code may have been sent; waiting for it
+    CHILDREN = "children"  # the code was right: confirm the children
+    PASSWORD = "password"  # noqa: S105 - a step name: note the identifier, choose a password
+    DONE = "done"
+
+
+# --- The flow, driven by the views --------------------------------------------------------
+
+
+def _now_ts() -> float:
+    return timezone.now().timestamp()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One answer of the children step: legal guardian or not, and the birth date typed."""
+
+    is_legal_guardian: bool
+    birth_date: dt.date | None = None
+
+
+@dataclass
+class SignupFlow:
+    """initiate → confirm → confirm_children → finish, with the state in ``session``."""
+
+    session: SessionBase
+
+    def _state(self) -> dict[str, Any]:
+        return dict(self.session.get(SESSION_KEY) or {})
+
+    def _save(self, state: dict[str, Any]) -> None:
+        self.session[SESSION_KEY] = state
+
+    def clear(self) -> None:
+        self.session.pop(SESSION_KEY, None)
+
+    def initiate(self, *, last_name: str, first_name: str, mobile: str, ip_address: str) -> None:
+        """Remember the request and enqueue the delivery; identical whether or not it matches."""
+        from recovery import tasks
+
+        self._save(
+            {
+                "step": Step.CODE,
+                "last_name": last_name.strip()[:150],
+                "first_name": first_name.strip()[:150],
+                "mobile": mobile,
+                "started_at": _now_ts(),
+                "sent_at": _now_ts(),
+                "attempts": 0,
+            }
+        )
+        tasks.deliver_signup_code.delay_on_commit(
+            last_name.strip()[:150], first_name.strip()[:150], mobile, ip_address
+        )
+
+    def resume(self, *steps: str) -> dict[str, Any]:
+        """The state, if this session is at one of ``steps`` and the flow is still alive."""
+        state = self._state()
+        if state.get("step") not in steps:
+            raise FlowExpired
+        if _now_ts() - float(state.get("started_at", 0)) > FLOW_LIFETIME.total_seconds():
+            self.clear()
+            raise FlowExpired
+        return state
+
+    def step(self) -> str | None:
+        return self._state().get("step")
+
+    def resend(self, *, ip_address: str) -> None:
+        """Ask for a new code for the same names and number, after the cool-down."""
+        state = self.resume(Step.CODE)
+        wait = self.resend_wait_seconds()
+        if wait:
+            raise ResendTooSoon(wait)
+        self.initiate(
+            last_name=state["last_name"],
+            first_name=state["first_name"],
+            mobile=state["mobile"],
+            ip_address=ip_address,
+        )
+
+    def resend_wait_seconds(self) -> int:
+        elapsed = _now_ts() - float(self._state().get("sent_at", 0))
+        return max(0, int(codes.RESEND_COOLDOWN.total_seconds() - elapsed + 0.999))
+
+    def confirm(self, candidate: str) -> None:
+        """Check a typed code; a right one finds the records and opens the children step."""
+        state = self.resume(Step.CODE)
+        if state["attempts"] >= codes.MAX_ATTEMPTS:
+            self.clear()
+            raise TooManyAttempts
+        now = timezone.now()
+        recent = list(
+            VerificationCode.objects.filter(
+                purpose=PURPOSE, channel=SMS, destination=state["mobile"], user=None
+            ).order_by("-created_at", "-pk")[:RECENT_CODES]
+        )
+        for row in recent:
+            if not codes.matches(row, candidate) or row.attempts >= codes.MAX_ATTEMPTS:
+                continue
+            if row.is_consumed:
+                raise CodeUsed
+            if row.is_expired(now):
+                raise CodeExpired
+            claimed = VerificationCode.objects.filter(
+                pk=row.pk, consumed_at=None, attempts__lt=codes.MAX_ATTEMPTS
+            ).update(consumed_at=now)
+            if not claimed:
+                raise CodeUsed
+            self._open_children_step(state)
+            return
+        self._count_wrong_try(state, recent[0] if recent else None)
+
+    def _open_children_step(self, state: dict[str, Any]) -> None:
+        guardian_ids = unregistered_guardian_ids(
+            last_name=state["last_name"], first_name=state["first_name"], mobile=state["mobile"]
+        )
+        if not guardian_ids:
+            self.clear()
+            raise AlreadyRegistered
+        if not legal_children(guardian_ids):
+            self.clear()
+            raise NoLegalChild
+        if AuditEvent.objects.filter(
+            event_type=AuditEvent.Type.SIGNUP_BLOCKED,
+            created_at__gte=timezone.now() - BLOCK_AFTER_WRONG_DATES,
+            details__mobile=state["mobile"],
+        ).exists():
+            self.clear()
+            raise TooManyWrongBirthDates
+        self._save(
+            {
+                "step": Step.CHILDREN,
+                "mobile": state["mobile"],
+                "guardian_ids": guardian_ids,
+                "wrong_dates": 0,
+                "started_at": _now_ts(),
+            }
+        )
+
+    def _count_wrong_try(self, state: dict[str, Any], latest: VerificationCode | None) -> None:
+        state["attempts"] += 1
+        # The same UPDATE runs when there is no live code, so a wrong try costs the same.
+        live_pk = latest.pk if latest is not None and not latest.is_consumed else None
+        VerificationCode.objects.filter(pk=live_pk).update(attempts=F("attempts") + 1)
+        if state["attempts"] >= codes.MAX_ATTEMPTS:
+            self.clear()
+            raise TooManyAttempts
+        self._save(state)
+        raise CodeInvalid(codes.MAX_ATTEMPTS - state["attempts"])
+
+    def children(self) -> list[Child]:
+        """The children to confirm (children step only)."""
+        state = self.resume(Step.CHILDREN)
+        return legal_children(state["guardian_ids"])
+
+    def confirm_children(self, decisions: dict[int, Decision], *, ip_address: str = "") -> None:
+        """Check every answer; all right → the password step, else a typed error.
+
+        Every child listed must be answered (a roster change meanwhile restarts the flow).
+        """
+        state = self.resume(Step.CHILDREN)
+        children = {child.student_id: child for child in legal_children(state["guardian_ids"])}
+        if not children or set(decisions) != set(children):
+            self.clear()
+            raise FlowExpired
+        confirmed = [sid for sid, answer in decisions.items() if answer.is_legal_guardian]
+        if not confirmed:
+            raise NoChildConfirmed
+        wrong = [sid for sid in confirmed if decisions[sid].birth_date != children[sid].birth_date]
+        if wrong:
+            state["wrong_dates"] += len(wrong)
+            if state["wrong_dates"] >= MAX_WRONG_BIRTH_DATES:
+                self._end_for_wrong_dates(state, ip_address)
+            self._save(state)
+            raise BirthDateMismatch(wrong, MAX_WRONG_BIRTH_DATES - state["wrong_dates"])
+        state.update(
+            step=Step.PASSWORD,
+            confirmed_ids=sorted(confirmed),
+            declined_ids=sorted(set(children) - set(confirmed)),
+            started_at=_now_ts(),
+        )
+        self._save(state)
+
+    def _end_for_wrong_dates(self, state: dict[str, Any], ip_address: str) -> None:
+        guardian = (
+            Guardian.objects.filter(pk__in=state["guardian_ids"])
+            .select_related("establishment")
+            .first()
+        )
+        audit_event_record(
+            event_type=AuditEvent.Type.SIGNUP_BLOCKED,
+            establishment=guardian.establishment if guardian else None,
+            ip_address=ip_address,
+            details={
+                "guardians": state["guardian_ids"],
+                "mobile": state["mobile"],
+                "wrong_dates": state["wrong_dates"],
+            },
+        )
+        self.clear()
+        raise TooManyWrongBirthDates
+
+    def _school_names(self, state: dict[str, Any]) -> tuple[str, str]:
+        guardian = Guardian.objects.filter(pk__in=state["guardian_ids"]).order_by("pk").first()
+        if guardian is None:
+            self.clear()
+            raise FlowExpired
+        return guardian.first_name, guardian.last_name
+
+    def future_account(self) -> User:
+        """An unsaved account with the school's names and the identifier it will get: what the
+        password step shows and what the password policy checks personal information against.
+        The identifier is computed again at creation; it changes only if taken meanwhile."""
+        state = self.resume(Step.PASSWORD)
+        first_name, last_name = self._school_names(state)
+        stem = identifier_stem(first_name, last_name)
+        taken = set(
+            User.objects.filter(identifier__startswith=stem).values_list("identifier", flat=True)
+        )
+        identifier = make_identifier(stem, smallest_free_number(stem, taken))
+        return User(
+            identifier=identifier,
+            kind=User.Kind.PARENT,
+            first_name=first_name,
+            last_name=last_name,
+        )
+
+    def is_done(self) -> bool:
+        return self._state().get("step") == Step.DONE
+
+    def finish(self, *, password: str, facts: RequestFacts) -> User:
+        """Create the account once; the state becomes DONE (the caller logs the person in)."""
+        state = self.resume(Step.PASSWORD)
+        try:
+            user = parent_account_register(
+                guardian_ids=state["guardian_ids"],
+                confirmed_ids=state["confirmed_ids"],
+                declined_ids=state["declined_ids"],
+                password=password,
+                mobile=state["mobile"],
+                facts=facts,
+            )
+        except AlreadyRegistered:
+            self.clear()
+            raise
+        self._save({"step": Step.DONE, "user_id": user.pk, "started_at": _now_ts()})
+        return user

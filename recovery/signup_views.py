@@ -1,0 +1,231 @@
+"""Self-registration pages. Each view parses its form, calls one flow step, renders or
+redirects; every flow error becomes a page in ``signup_error_page`` and nowhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from http import HTTPStatus
+
+import phonenumbers
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts.audit import audit_event_record
+from accounts.models import AuditEvent
+from educonnect.http import client_ip
+from recovery import errors
+from recovery.flows import signup
+from recovery.flows.signup import SignupFlow, Step
+from recovery.forms import CodeForm
+from recovery.ratelimits import consume_or_429
+from recovery.signup_forms import ChildrenForm, SignupForm, SignupPasswordForm
+from recovery.views import _facts, _status, public
+
+View = Callable[..., HttpResponse]
+
+
+def signup_error_page(request: HttpRequest, error: errors.RecoveryError) -> HttpResponse:
+    """The one translation of self-registration errors into what the person sees and does."""
+    if isinstance(error, errors.FlowExpired):
+        messages.info(request, _("Votre demande a expiré ou n'a pas été faite. Recommencez ici."))
+        return redirect("recovery:signup")
+    if isinstance(error, errors.ResendTooSoon):
+        messages.warning(
+            request,
+            _("Patientez encore %(seconds)d secondes avant de demander un nouvel envoi.")
+            % {"seconds": error.wait_seconds},
+        )
+        return redirect("recovery:signup_code")
+    if isinstance(error, errors.CodeInvalid | errors.CodeExpired | errors.CodeUsed):
+        form = CodeForm(data=request.POST)
+        form.is_valid()
+        form.add_error("code", _code_message(error))
+        return _code_page(request, form, status=HTTPStatus.BAD_REQUEST)
+    if isinstance(error, signup.BirthDateMismatch | signup.NoChildConfirmed):
+        return _children_with_error(request, error)
+    return render(
+        request,
+        "recovery/signup_failed.html",
+        {"message": _failure_message(error)},
+        status=HTTPStatus.BAD_REQUEST,
+    )
+
+
+def _code_message(error: errors.RecoveryError) -> str:
+    if isinstance(error, errors.CodeExpired):
+        return _("Ce code a expiré (30 minutes). Demandez un nouveau code.")
+    if isinstance(error, errors.CodeUsed):
+        return _("Ce code a déjà servi ou un code plus récent l'a remplacé.")
+    remaining = error.remaining if isinstance(error, errors.CodeInvalid) else 0
+    return _("Code incorrect. Essais restants : %(remaining)d.") % {"remaining": remaining}
+
+
+def _failure_message(error: errors.RecoveryError) -> str:
+    if isinstance(error, errors.TooManyAttempts):
+        return _(
+            "Trop d'essais avec un code incorrect : ce code ne fonctionne plus. "
+            "Demandez un nouveau code."
+        )
+    if isinstance(error, signup.NoLegalChild):
+        return _(
+            "Aucun élève ne vous désigne comme représentant légal dans les fiches de "
+            "l'établissement : seuls les représentants légaux peuvent créer un compte ici. "
+            "Contactez le secrétariat de l'établissement."
+        )
+    if isinstance(error, signup.TooManyWrongBirthDates):
+        return _(
+            "Trois dates de naissance ne correspondent pas à celles connues de l'établissement : "
+            "l'inscription est interrompue. Contactez le secrétariat ou la vie scolaire de "
+            "l'établissement pour vérifier vos informations ; il pourra aussi créer votre compte."
+        )
+    return _(
+        "Un compte existe déjà pour ces informations. Votre identifiant vous a été envoyé par "
+        "SMS ; vous pouvez aussi le retrouver avec « Identifiant perdu »."
+    )
+
+
+def _children_with_error(request: HttpRequest, error: errors.RecoveryError) -> HttpResponse:
+    flow = SignupFlow(request.session)
+    form = ChildrenForm(flow.children(), data=request.POST)
+    form.is_valid()
+    if isinstance(error, signup.BirthDateMismatch):
+        message = _(
+            "Cette date de naissance ne correspond pas à celle connue de l'établissement. "
+            "Essais restants : %(remaining)d."
+        ) % {"remaining": error.remaining}
+        for child in form.children:
+            if child.student_id in error.student_ids:
+                form.add_error(form.birth_date_name(child), message)
+    else:
+        form.add_error(None, _("Confirmez au moins un élève pour continuer."))
+    return render(
+        request, "recovery/signup_children.html", {"form": form}, status=HTTPStatus.BAD_REQUEST
+    )
+
+
+def flow_errors(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except errors.RecoveryError as error:
+            return signup_error_page(request, error)
+
+    return wrapper
+
+
+def _readable(mobile: str) -> str:
+    return phonenumbers.format_number(
+        phonenumbers.parse(mobile), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+
+
+# --- Steps --------------------------------------------------------------------------------
+
+
+@public
+def signup_start(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        mobile = form.cleaned_data["mobile"]
+        if limited := consume_or_429(request, action="signup", key=mobile):
+            return limited
+        SignupFlow(request.session).initiate(
+            last_name=form.cleaned_data["last_name"],
+            first_name=form.cleaned_data["first_name"],
+            mobile=mobile,
+            ip_address=client_ip(request),
+        )
+        return redirect("recovery:signup_code")
+    return render(request, "recovery/signup_start.html", {"form": form}, status=_status(request))
+
+
+def _code_page(request: HttpRequest, form: CodeForm, status: int = HTTPStatus.OK) -> HttpResponse:
+    flow = SignupFlow(request.session)
+    state = flow.resume(Step.CODE)
+    context = {
+        "form": form,
+        "resend_wait": flow.resend_wait_seconds(),
+        "mobile": _readable(state["mobile"]),
+    }
+    return render(request, "recovery/signup_code.html", context, status=status)
+
+
+@public
+@flow_errors
+def signup_code(request: HttpRequest) -> HttpResponse:
+    """The code-entry page, for everyone who asked (DESIGN §4)."""
+    flow = SignupFlow(request.session)
+    state = flow.resume(Step.CODE, Step.CHILDREN)
+    if state["step"] == Step.CHILDREN:
+        return redirect("recovery:signup_children")  # the same code submitted twice
+    form = CodeForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if limited := consume_or_429(request, action="signup_code", key=state["mobile"]):
+            return limited
+        flow.confirm(form.cleaned_data["code"])
+        return redirect("recovery:signup_children")
+    return _code_page(request, form, status=_status(request))
+
+
+@login_not_required
+@require_POST
+@flow_errors
+def signup_resend(request: HttpRequest) -> HttpResponse:
+    flow = SignupFlow(request.session)
+    state = flow.resume(Step.CODE)
+    if limited := consume_or_429(request, action="signup", key=state["mobile"]):
+        return limited
+    flow.resend(ip_address=client_ip(request))
+    messages.success(request, _("Un nouvel envoi a été demandé. Seul le dernier reçu fonctionne."))
+    return redirect("recovery:signup_code")
+
+
+@public
+@flow_errors
+def signup_children(request: HttpRequest) -> HttpResponse:
+    flow = SignupFlow(request.session)
+    if flow.step() == Step.PASSWORD:
+        return redirect("recovery:signup_password")  # the same answers submitted twice
+    form = ChildrenForm(flow.children(), data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        flow.confirm_children(form.decisions(), ip_address=client_ip(request))
+        return redirect("recovery:signup_password")
+    context = {"form": form}
+    return render(request, "recovery/signup_children.html", context, status=_status(request))
+
+
+@public
+@sensitive_post_parameters("new_password1", "new_password2")
+@flow_errors
+def signup_password(request: HttpRequest) -> HttpResponse:
+    flow = SignupFlow(request.session)
+    if flow.is_done():
+        return redirect("accounts:account")  # "Terminer" clicked twice
+    future = flow.future_account()
+    form = SignupPasswordForm(future, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        facts = _facts(request)
+        user = flow.finish(password=form.cleaned_data["new_password1"], facts=facts)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        audit_event_record(
+            event_type=AuditEvent.Type.LOGIN_SUCCEEDED,
+            subject=user,
+            ip_address=facts.ip_address,
+            user_agent=facts.user_agent,
+        )
+        messages.success(
+            request,
+            _("Votre compte est créé. Votre identifiant est %(identifier)s.")
+            % {"identifier": user.identifier},
+        )
+        return redirect("accounts:account")
+    context = {"form": form, "identifier": future.identifier}
+    return render(request, "recovery/signup_password.html", context, status=_status(request))
