@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -42,6 +41,7 @@ from recovery.errors import (
     ResendTooSoon,
     TooManyAttempts,
 )
+from recovery.flows.base import SessionFlow
 from recovery.models import VerificationCode
 
 SESSION_KEY = "recovery.forgot_password"
@@ -188,19 +188,10 @@ def _send_link(user: User, now: datetime) -> bool:
 
 
 @dataclass
-class ForgotPasswordFlow:
+class ForgotPasswordFlow(SessionFlow):
     """initiate → (confirm | open_link) → finish, with the state in ``session``."""
 
-    session: SessionBase
-
-    def _state(self) -> dict[str, Any]:
-        return dict(self.session.get(SESSION_KEY) or {})
-
-    def _save(self, state: dict[str, Any]) -> None:
-        self.session[SESSION_KEY] = state
-
-    def clear(self) -> None:
-        self.session.pop(SESSION_KEY, None)
+    session_key = SESSION_KEY
 
     def initiate(self, *, identifier: str, channel: str, ip_address: str) -> None:
         """Remember the request and enqueue the delivery; identical for every identifier."""

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import F
 from django.utils import timezone
 
@@ -40,6 +39,7 @@ from recovery.errors import (
     ResendTooSoon,
     TooManyAttempts,
 )
+from recovery.flows.base import SessionFlow
 from recovery.flows.signup_services import (
     PURPOSE,
     SMS,
@@ -89,19 +89,10 @@ class Decision:
 
 
 @dataclass
-class SignupFlow:
+class SignupFlow(SessionFlow):
     """initiate → confirm → confirm_children → finish, with the state in ``session``."""
 
-    session: SessionBase
-
-    def _state(self) -> dict[str, Any]:
-        return dict(self.session.get(SESSION_KEY) or {})
-
-    def _save(self, state: dict[str, Any]) -> None:
-        self.session[SESSION_KEY] = state
-
-    def clear(self) -> None:
-        self.session.pop(SESSION_KEY, None)
+    session_key = SESSION_KEY
 
     def initiate(self, *, last_name: str, first_name: str, mobile: str, ip_address: str) -> None:
         """Remember the request and enqueue the delivery; identical whether or not it matches."""
