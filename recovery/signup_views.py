@@ -1,10 +1,9 @@
 """Self-registration pages. Each view parses its form, calls one flow step, renders or
-redirects; every flow error becomes a page in ``signup_error_page`` and nowhere else."""
+redirects; flow errors become pages through ``recovery.views.error_page`` with the ``SIGNUP``
+journey."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from http import HTTPStatus
 
 import phonenumbers
@@ -26,28 +25,11 @@ from recovery.flows.signup import SignupFlow, Step
 from recovery.forms import CodeForm
 from recovery.ratelimits import consume_or_429
 from recovery.signup_forms import ChildrenForm, SignupForm, SignupPasswordForm
-from recovery.views import _facts, _status, public
-
-View = Callable[..., HttpResponse]
+from recovery.views import Journey, _facts, _status, flow_errors, public, too_many_attempts_message
 
 
-def signup_error_page(request: HttpRequest, error: errors.RecoveryError) -> HttpResponse:
-    """The one translation of self-registration errors into what the person sees and does."""
-    if isinstance(error, errors.FlowExpired):
-        messages.info(request, _("Votre demande a expiré ou n'a pas été faite. Recommencez ici."))
-        return redirect("recovery:signup")
-    if isinstance(error, errors.ResendTooSoon):
-        messages.warning(
-            request,
-            _("Patientez encore %(seconds)d secondes avant de demander un nouvel envoi.")
-            % {"seconds": error.wait_seconds},
-        )
-        return redirect("recovery:signup_code")
-    if isinstance(error, errors.CodeInvalid | errors.CodeExpired | errors.CodeUsed):
-        form = CodeForm(data=request.POST)
-        form.is_valid()
-        form.add_error("code", _code_message(error))
-        return _code_page(request, form, status=HTTPStatus.BAD_REQUEST)
+def _failure(request: HttpRequest, error: errors.RecoveryError) -> HttpResponse:
+    """Signup's own failures: a birth-date answer to correct, or the end of the flow."""
     if isinstance(error, signup.BirthDateMismatch | signup.NoChildConfirmed):
         return _children_with_error(request, error)
     return render(
@@ -58,21 +40,9 @@ def signup_error_page(request: HttpRequest, error: errors.RecoveryError) -> Http
     )
 
 
-def _code_message(error: errors.RecoveryError) -> str:
-    if isinstance(error, errors.CodeExpired):
-        return _("Ce code a expiré (30 minutes). Demandez un nouveau code.")
-    if isinstance(error, errors.CodeUsed):
-        return _("Ce code a déjà servi ou un code plus récent l'a remplacé.")
-    remaining = error.remaining if isinstance(error, errors.CodeInvalid) else 0
-    return _("Code incorrect. Essais restants : %(remaining)d.") % {"remaining": remaining}
-
-
 def _failure_message(error: errors.RecoveryError) -> str:
     if isinstance(error, errors.TooManyAttempts):
-        return _(
-            "Trop d'essais avec un code incorrect : ce code ne fonctionne plus. "
-            "Demandez un nouveau code."
-        )
+        return too_many_attempts_message()
     if isinstance(error, signup.NoLegalChild):
         return _(
             "Aucun élève ne vous désigne comme représentant légal dans les fiches de "
@@ -108,17 +78,6 @@ def _children_with_error(request: HttpRequest, error: errors.RecoveryError) -> H
     return render(
         request, "recovery/signup_children.html", {"form": form}, status=HTTPStatus.BAD_REQUEST
     )
-
-
-def flow_errors(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except errors.RecoveryError as error:
-            return signup_error_page(request, error)
-
-    return wrapper
 
 
 def _readable(mobile: str) -> str:
@@ -158,8 +117,16 @@ def _code_page(request: HttpRequest, form: CodeForm, status: int = HTTPStatus.OK
     return render(request, "recovery/signup_code.html", context, status=status)
 
 
+SIGNUP = Journey(
+    start="recovery:signup",
+    code_step="recovery:signup_code",
+    code_page=_code_page,
+    failure=_failure,
+)
+
+
 @public
-@flow_errors
+@flow_errors(SIGNUP)
 def signup_code(request: HttpRequest) -> HttpResponse:
     """The code-entry page, for everyone who asked (DESIGN §4)."""
     flow = SignupFlow(request.session)
@@ -177,7 +144,7 @@ def signup_code(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 @require_POST
-@flow_errors
+@flow_errors(SIGNUP)
 def signup_resend(request: HttpRequest) -> HttpResponse:
     flow = SignupFlow(request.session)
     state = flow.resume(Step.CODE)
@@ -189,7 +156,7 @@ def signup_resend(request: HttpRequest) -> HttpResponse:
 
 
 @public
-@flow_errors
+@flow_errors(SIGNUP)
 def signup_children(request: HttpRequest) -> HttpResponse:
     flow = SignupFlow(request.session)
     if flow.step() == Step.PASSWORD:
@@ -204,7 +171,7 @@ def signup_children(request: HttpRequest) -> HttpResponse:
 
 @public
 @sensitive_post_parameters("new_password1", "new_password2")
-@flow_errors
+@flow_errors(SIGNUP)
 def signup_password(request: HttpRequest) -> HttpResponse:
     flow = SignupFlow(request.session)
     if flow.is_done():

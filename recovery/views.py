@@ -4,6 +4,7 @@ every flow error becomes a page in ``error_page`` and nowhere else."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from http import HTTPStatus
 
@@ -38,36 +39,35 @@ def public(view: View) -> View:
     return login_not_required(never_cache(require_http_methods(["GET", "POST"])(view)))
 
 
-def error_page(request: HttpRequest, error: errors.RecoveryError) -> HttpResponse:
+@dataclass(frozen=True)
+class Journey:
+    """What differs between recovery journeys when a step fails: where it starts over, where
+    its code is typed, how its code page is drawn, and its own failures (``failure``)."""
+
+    start: str
+    code_step: str
+    code_page: Callable[[HttpRequest, CodeForm, int], HttpResponse]
+    failure: Callable[[HttpRequest, errors.RecoveryError], HttpResponse]
+
+
+def error_page(request: HttpRequest, error: errors.RecoveryError, journey: Journey) -> HttpResponse:
     """The one translation of flow errors into what the person sees and does next."""
     if isinstance(error, errors.FlowExpired):
         messages.info(request, _("Votre demande a expiré ou n'a pas été faite. Recommencez ici."))
-        return redirect("recovery:forgot_password")
+        return redirect(journey.start)
     if isinstance(error, errors.ResendTooSoon):
         messages.warning(
             request,
             _("Patientez encore %(seconds)d secondes avant de demander un nouvel envoi.")
             % {"seconds": error.wait_seconds},
         )
-        return redirect("recovery:forgot_password_sent")
+        return redirect(journey.code_step)
     if isinstance(error, errors.CodeInvalid | errors.CodeExpired | errors.CodeUsed):
         form = CodeForm(data=request.POST)
         form.is_valid()
         form.add_error("code", _code_message(error))
-        return _code_page(request, form, status=HTTPStatus.BAD_REQUEST)
-    if isinstance(error, errors.TooManyAttempts):
-        message = _(
-            "Trop d'essais avec un code incorrect : ce code ne fonctionne plus. "
-            "Demandez un nouveau code."
-        )
-    else:
-        message = _(
-            "Ce lien ne fonctionne plus : il a déjà servi, un lien plus récent l'a remplacé, "
-            "ou ses 30 minutes sont passées. Demandez un nouveau lien."
-        )
-    return render(
-        request, "recovery/failed.html", {"message": message}, status=HTTPStatus.BAD_REQUEST
-    )
+        return journey.code_page(request, form, HTTPStatus.BAD_REQUEST)
+    return journey.failure(request, error)
 
 
 def _code_message(error: errors.RecoveryError) -> str:
@@ -79,15 +79,27 @@ def _code_message(error: errors.RecoveryError) -> str:
     return _("Code incorrect. Essais restants : %(remaining)d.") % {"remaining": remaining}
 
 
-def flow_errors(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except errors.RecoveryError as error:
-            return error_page(request, error)
+def too_many_attempts_message() -> str:
+    return _(
+        "Trop d'essais avec un code incorrect : ce code ne fonctionne plus. "
+        "Demandez un nouveau code."
+    )
 
-    return wrapper
+
+def flow_errors(journey: Journey) -> Callable[[View], View]:
+    """Turn every RecoveryError a view raises into the journey's page."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except errors.RecoveryError as error:
+                return error_page(request, error, journey)
+
+        return wrapper
+
+    return decorate
 
 
 def _facts(request: HttpRequest) -> RequestFacts:
@@ -123,8 +135,29 @@ def _code_page(request: HttpRequest, form: CodeForm, status: int = HTTPStatus.OK
     return render(request, "recovery/code.html", context, status=status)
 
 
+def _forgot_password_failure(request: HttpRequest, error: errors.RecoveryError) -> HttpResponse:
+    if isinstance(error, errors.TooManyAttempts):
+        message = too_many_attempts_message()
+    else:
+        message = _(
+            "Ce lien ne fonctionne plus : il a déjà servi, un lien plus récent l'a remplacé, "
+            "ou ses 30 minutes sont passées. Demandez un nouveau lien."
+        )
+    return render(
+        request, "recovery/failed.html", {"message": message}, status=HTTPStatus.BAD_REQUEST
+    )
+
+
+FORGOT_PASSWORD = Journey(
+    start="recovery:forgot_password",
+    code_step="recovery:forgot_password_sent",
+    code_page=_code_page,
+    failure=_forgot_password_failure,
+)
+
+
 @public
-@flow_errors
+@flow_errors(FORGOT_PASSWORD)
 def forgot_password_sent(request: HttpRequest) -> HttpResponse:
     """The code-entry page (SMS) or the "check your mailbox" page (e-mail), for everyone."""
     flow = ForgotPasswordFlow(request.session)
@@ -147,7 +180,7 @@ def forgot_password_sent(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 @require_POST
-@flow_errors
+@flow_errors(FORGOT_PASSWORD)
 def forgot_password_resend(request: HttpRequest) -> HttpResponse:
     flow = ForgotPasswordFlow(request.session)
     state = flow.resume(Step.CODE, Step.EMAIL_SENT)
@@ -168,7 +201,7 @@ def forgot_password_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @public
 @sensitive_post_parameters("new_password1", "new_password2")
-@flow_errors
+@flow_errors(FORGOT_PASSWORD)
 def forgot_password_new(request: HttpRequest) -> HttpResponse:
     flow = ForgotPasswordFlow(request.session)
     if flow.is_done():
@@ -182,7 +215,7 @@ def forgot_password_new(request: HttpRequest) -> HttpResponse:
 
 
 @public
-@flow_errors
+@flow_errors(FORGOT_PASSWORD)
 def forgot_password_done(request: HttpRequest) -> HttpResponse:
     ForgotPasswordFlow(request.session).resume(Step.DONE)
     return render(request, "recovery/done.html")
