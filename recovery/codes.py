@@ -13,10 +13,14 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from recovery.errors import CodeExpired, CodeUsed
 from recovery.models import VerificationCode
+
+# How many recent codes a typed code is compared with, to tell "replaced" from "wrong".
+RECENT_CODES = 5
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=30)  # the lifetime parents are told in the SMS
@@ -80,6 +84,36 @@ def code_issue(
         secret_hash=hash_secret(secret),
         expires_at=now + CODE_LIFETIME,
     )
+
+
+def recent_codes(candidates: QuerySet[VerificationCode]) -> list[VerificationCode]:
+    return list(candidates.order_by("-created_at", "-pk")[:RECENT_CODES])
+
+
+def code_redeem(
+    recent: list[VerificationCode], typed: str, *, now: datetime
+) -> VerificationCode | None:
+    """Use the code ``typed`` if it is one of ``recent``, live and not out of tries.
+
+    Returns the used row, or None for a wrong code (the caller counts the try). A code that was
+    already used or replaced raises CodeUsed, an expired one CodeExpired: the person is told
+    what happened instead of "wrong code". The conditional UPDATE makes a double submit of the
+    same code succeed once.
+    """
+    for row in recent:
+        if not matches(row, typed) or row.attempts >= MAX_ATTEMPTS:
+            continue
+        if row.is_consumed:
+            raise CodeUsed
+        if row.is_expired(now):
+            raise CodeExpired
+        claimed = VerificationCode.objects.filter(
+            pk=row.pk, consumed_at=None, attempts__lt=MAX_ATTEMPTS
+        ).update(consumed_at=now)
+        if not claimed:
+            raise CodeUsed
+        return row
+    return None
 
 
 def purge_expired(now: datetime | None = None) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import transaction
@@ -33,9 +33,7 @@ from accounts.throttling import login_throttle_clear
 from notifications.services import notification_send
 from recovery import codes
 from recovery.errors import (
-    CodeExpired,
     CodeInvalid,
-    CodeUsed,
     FlowExpired,
     LinkInvalid,
     ResendTooSoon,
@@ -51,8 +49,6 @@ EMAIL = VerificationCode.Channel.EMAIL
 # A flow outlives its code, so a code typed late is told "expired" rather than lost; the
 # password step gets as long again after the code was accepted.
 FLOW_LIFETIME = 2 * codes.CODE_LIFETIME
-# How many recent codes a typed code is compared with, to tell "replaced" from "wrong".
-RECENT_CODES = 5
 
 
 class Step:
@@ -242,38 +238,25 @@ class ForgotPasswordFlow(SessionFlow):
         if state["attempts"] >= codes.MAX_ATTEMPTS:
             self.clear()
             raise TooManyAttempts
-        now = timezone.now()
-        recent = list(
+        recent = codes.recent_codes(
             VerificationCode.objects.filter(
                 purpose=PURPOSE, channel=SMS, user__identifier=state["identifier"]
-            ).order_by("-created_at", "-pk")[:RECENT_CODES]
-        )
-        latest = recent[0] if recent else None
-        for row in recent:
-            if not codes.matches(row, candidate) or row.attempts >= codes.MAX_ATTEMPTS:
-                continue
-            if row.is_consumed:
-                raise CodeUsed
-            if row.is_expired(now):
-                raise CodeExpired
-            claimed = VerificationCode.objects.filter(
-                pk=row.pk, consumed_at=None, attempts__lt=codes.MAX_ATTEMPTS
-            ).update(consumed_at=now)
-            if not claimed:
-                raise CodeUsed
-            self._save(
-                {
-                    "step": Step.PASSWORD,
-                    "identifier": state["identifier"],
-                    "channel": SMS,
-                    "started_at": _now_ts(),
-                    "user_id": row.user_id,
-                }
             )
-            return
-        self._count_wrong_try(state, latest)
+        )
+        row = codes.code_redeem(recent, candidate, now=timezone.now())
+        if row is None:
+            self._count_wrong_try(state, recent[0] if recent else None)
+        self._save(
+            {
+                "step": Step.PASSWORD,
+                "identifier": state["identifier"],
+                "channel": SMS,
+                "started_at": _now_ts(),
+                "user_id": row.user_id,  # type: ignore[union-attr]
+            }
+        )
 
-    def _count_wrong_try(self, state: dict[str, Any], latest: VerificationCode | None) -> None:
+    def _count_wrong_try(self, state: dict[str, Any], latest: VerificationCode | None) -> NoReturn:
         state["attempts"] += 1
         # The same UPDATE runs when there is no live code, so a wrong try costs the same.
         live_pk = latest.pk if latest is not None and not latest.is_consumed else 0

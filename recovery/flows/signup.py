@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db.models import F
 from django.utils import timezone
@@ -32,9 +32,7 @@ from accounts.identifiers import identifier_stem, make_identifier, smallest_free
 from accounts.models import AuditEvent, Guardian, User
 from recovery import codes
 from recovery.errors import (
-    CodeExpired,
     CodeInvalid,
-    CodeUsed,
     FlowExpired,
     ResendTooSoon,
     TooManyAttempts,
@@ -59,7 +57,6 @@ SESSION_KEY = "recovery.signup"
 # As for the lost password: a flow outlives its code, so a late code is told "expired"; the
 # children and password steps get as long again once the code was accepted.
 FLOW_LIFETIME = 2 * codes.CODE_LIFETIME
-RECENT_CODES = 5
 # Issue 5: "at most 3 tries in all" for the children's birth dates, then the school decides;
 # a new code does not buy three more for a day.
 MAX_WRONG_BIRTH_DATES = 3
@@ -149,27 +146,14 @@ class SignupFlow(SessionFlow):
         if state["attempts"] >= codes.MAX_ATTEMPTS:
             self.clear()
             raise TooManyAttempts
-        now = timezone.now()
-        recent = list(
+        recent = codes.recent_codes(
             VerificationCode.objects.filter(
                 purpose=PURPOSE, channel=SMS, destination=state["mobile"], user=None
-            ).order_by("-created_at", "-pk")[:RECENT_CODES]
+            )
         )
-        for row in recent:
-            if not codes.matches(row, candidate) or row.attempts >= codes.MAX_ATTEMPTS:
-                continue
-            if row.is_consumed:
-                raise CodeUsed
-            if row.is_expired(now):
-                raise CodeExpired
-            claimed = VerificationCode.objects.filter(
-                pk=row.pk, consumed_at=None, attempts__lt=codes.MAX_ATTEMPTS
-            ).update(consumed_at=now)
-            if not claimed:
-                raise CodeUsed
-            self._open_children_step(state)
-            return
-        self._count_wrong_try(state, recent[0] if recent else None)
+        if codes.code_redeem(recent, candidate, now=timezone.now()) is None:
+            self._count_wrong_try(state, recent[0] if recent else None)
+        self._open_children_step(state)
 
     def _open_children_step(self, state: dict[str, Any]) -> None:
         guardian_ids = unregistered_guardian_ids(
@@ -198,7 +182,7 @@ class SignupFlow(SessionFlow):
             }
         )
 
-    def _count_wrong_try(self, state: dict[str, Any], latest: VerificationCode | None) -> None:
+    def _count_wrong_try(self, state: dict[str, Any], latest: VerificationCode | None) -> NoReturn:
         state["attempts"] += 1
         # The same UPDATE runs when there is no live code, so a wrong try costs the same.
         live_pk = latest.pk if latest is not None and not latest.is_consumed else None
