@@ -150,7 +150,7 @@ class GuardianAdmin(EstablishmentScopedAdmin):
     def print_invitation_letters(
         self, request: HttpRequest, queryset: QuerySet[Guardian]
     ) -> HttpResponse:
-        guardians = (
+        guardians = list(
             queryset.filter(account__isnull=True, guardianships__responsibility_level=1)
             .select_related("establishment")
             .prefetch_related("guardianships__student")
@@ -159,6 +159,7 @@ class GuardianAdmin(EstablishmentScopedAdmin):
         )
         context = {
             "guardians": guardians,
+            "count": len(guardians),
             "signup_url": settings.SITE_URL + "/inscription/",
         }
         return render(request, "admin/accounts/invitation_letters.html", context)
@@ -338,7 +339,7 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             )
             letters.append({"user": user, "password": password, "schools": _schools(user)})
         login_url = settings.SITE_URL + reverse("accounts:login")
-        context = {"letters": letters, "login_url": login_url}
+        context = {"letters": letters, "count": len(letters), "login_url": login_url}
         return render(request, "admin/accounts/letters.html", context)
 
     @admin.action(
