@@ -251,9 +251,9 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(boolean=True, description=_("bloqué"))
     def locked(self, obj: User) -> bool:
-        from accounts.throttling import login_wait_seconds
+        from accounts.throttling import login_is_locked
 
-        return login_wait_seconds(identifier=obj.identifier, ip="") > 0
+        return login_is_locked(identifier=obj.identifier)
 
     @admin.display(description=_("dernier envoi"))
     def last_message(self, obj: User) -> str:

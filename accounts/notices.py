@@ -2,36 +2,38 @@
 
 from __future__ import annotations
 
-from accounts.models import User
+from accounts.models import Establishment, User
 from notifications.services import notification_send
 
 
-def account_sms_destinations(user: User) -> list[tuple[str, int | None]]:
+def account_sms_destinations(user: User) -> list[tuple[str, Establishment]]:
     """The school-declared mobiles of a parent (never one typed by the user), with the school
     that declared each; families who refused SMS are not texted."""
     if user.kind != User.Kind.PARENT:
         return []
-    seen: dict[str, int | None] = {}
-    for mobile, establishment_id in (
+    seen: dict[str, Establishment] = {}
+    records = (
         user.guardian_records.filter(accepts_sms=True)
         .exclude(mobile="")
-        .values_list("mobile", "establishment_id")
-    ):
-        seen.setdefault(mobile, establishment_id)
-    return sorted(seen.items())
+        .select_related("establishment")
+        .order_by("pk")
+    )
+    for record in records:
+        seen.setdefault(record.mobile, record.establishment)
+    return sorted(seen.items(), key=lambda item: item[0])
 
 
 def notify_password_changed(user: User) -> int:
     """Tell the owner their password changed; returns how many messages were queued."""
     count = 0
-    for mobile, establishment_id in account_sms_destinations(user):
+    for mobile, establishment in account_sms_destinations(user):
         notification_send(
             channel="sms",
             destination=mobile,
             template="password_changed",
             context={"identifier": user.identifier},
             user=user,
-            establishment=_establishment(establishment_id),
+            establishment=establishment,
         )
         count += 1
     if user.has_verified_email:
@@ -44,11 +46,3 @@ def notify_password_changed(user: User) -> int:
         )
         count += 1
     return count
-
-
-def _establishment(establishment_id: int | None):  # type: ignore[no-untyped-def]
-    from accounts.models import Establishment
-
-    if establishment_id is None:
-        return None
-    return Establishment.objects.filter(pk=establishment_id).first()

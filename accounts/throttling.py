@@ -60,6 +60,12 @@ def login_wait_seconds(*, identifier: str, ip: str) -> int:
     return max(0, int(wait + 0.999))
 
 
+def login_is_locked(*, identifier: str) -> bool:
+    """Whether the identifier is in its 15-minute lock (not merely slowed down)."""
+    failures, _last_at = cache.get(_key("identifier", identifier), (0, 0.0))
+    return bool(failures >= IDENTIFIER_POLICY.lock_after)
+
+
 def login_failure_record(*, identifier: str, ip: str) -> bool:
     """Count one failed login; True when it just locked the identifier."""
     now = time.time()

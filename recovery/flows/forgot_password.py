@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.account_services import RequestFacts
 from accounts.audit import audit_event_record
-from accounts.models import AuditEvent, Establishment, User
+from accounts.models import AuditEvent, User
 from accounts.notices import account_sms_destinations, notify_password_changed
 from accounts.services import user_set_password
 from accounts.sessions import sessions_end
@@ -70,12 +70,6 @@ def _usable_user(identifier: str) -> User | None:
     ).first()
 
 
-def _establishment(establishment_id: int | None) -> Establishment | None:
-    if establishment_id is None:
-        return None
-    return Establishment.objects.filter(pk=establishment_id).first()
-
-
 # --- Off the request path: the Celery task calls this -------------------------------------
 
 
@@ -112,14 +106,14 @@ def _explain_unavailable(user: User, *, asked: str) -> None:
     """The chosen channel is missing but the other one exists: say there what to do instead
     (issue 4: "where a message can be sent, it explains what to do")."""
     if asked == EMAIL:
-        for mobile, establishment_id in account_sms_destinations(user):
+        for mobile, establishment in account_sms_destinations(user):
             notification_send(
                 channel="sms",
                 destination=mobile,
                 template="password_reset_no_email",
                 context={"identifier": user.identifier},
                 user=user,
-                establishment=_establishment(establishment_id),
+                establishment=establishment,
             )
     elif user.has_verified_email:
         notification_send(
@@ -144,14 +138,14 @@ def _send_code(user: User, now: datetime) -> bool:
         secret=code,
         now=now,
     )
-    for mobile, establishment_id in destinations:
+    for mobile, establishment in destinations:
         notification_send(
             channel="sms",
             destination=mobile,
             template="password_reset_code",
             secrets={"code": code},
             user=user,
-            establishment=_establishment(establishment_id),
+            establishment=establishment,
         )
     return True
 
