@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 
 import phonenumbers
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 NATIONAL_REGIONS = ("FR", "RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF", "NC", "PF", "WF")
@@ -45,16 +43,6 @@ def normalize_mobile(raw: str) -> str:
         if _is_sms_capable(number):
             return phonenumbers.format_number(number, PhoneNumberFormat.E164)
     raise InvalidPhoneNumber(raw)
-
-
-def validate_mobile(value: str) -> None:
-    try:
-        normalize_mobile(value)
-    except InvalidPhoneNumber:
-        raise ValidationError(
-            _("Numéro de mobile invalide. Exemple : 06 12 34 56 78 ou +262 692 12 34 56."),
-            code="invalid_mobile",
-        ) from None
 
 
 def mask_phone(e164: str) -> str:

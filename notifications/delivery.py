@@ -138,17 +138,3 @@ def _send_email(notification: Notification, message: dict[str, str]) -> str:
     except (TimeoutError, smtplib.SMTPException, OSError) as error:
         raise TransientSendError("smtp", str(error)) from error
     return message_id
-
-
-def mark_final_failure(notification_id: int, code: str) -> None:
-    """Called when the task gives up (retries exhausted) without a claim of its own."""
-    Notification.objects.filter(
-        pk=notification_id, status__in=[Notification.Status.QUEUED, Notification.Status.SENDING]
-    ).update(
-        status=Notification.Status.FAILED,
-        last_error_code=code,
-        last_error=explain(code),
-        failed_at=timezone.now(),
-        claimed_until=None,
-        secret_payload="",
-    )

@@ -89,17 +89,6 @@ class Notification(models.Model):
             return mask_phone(self.destination)
         return mask_email(self.destination)
 
-    @property
-    def is_final(self) -> bool:
-        return self.status in FINAL_STATUSES
-
-
-FINAL_STATUSES = {
-    Notification.Status.DELIVERED,
-    Notification.Status.UNDELIVERED,
-    Notification.Status.FAILED,
-    Notification.Status.BLOCKED,
-}
 
 # How far along a message is; a status callback never moves a message to a lower rank.
 STATUS_RANK = {
