@@ -67,6 +67,14 @@ def _fail(notification: Notification, code: str, detail: str = "") -> None:
     )
 
 
+def _is_past_giving_up(notification: Notification) -> bool:
+    """A transient failure (SMTP or provider down) makes a message final only once it is
+    NOTIFICATION_GIVE_UP_AFTER_SECONDS old: the fast retries (jittered, about a minute in all
+    with the production backoff) would otherwise lose every message of a one-minute outage."""
+    age = timezone.now() - notification.created_at
+    return age >= timedelta(seconds=settings.NOTIFICATION_GIVE_UP_AFTER_SECONDS)
+
+
 def deliver(notification_id: int, *, final_attempt: bool = False) -> None:
     """Send one notification; raises TransientSendError when a later retry may succeed."""
     notification = claim(notification_id)
@@ -83,7 +91,10 @@ def deliver(notification_id: int, *, final_attempt: bool = False) -> None:
         _fail(notification, error.code, error.detail)
         return
     except TransientSendError as error:
-        if final_attempt or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        out_of_retries = (
+            final_attempt or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+        )
+        if out_of_retries and _is_past_giving_up(notification):
             _fail(notification, "max_attempts", f"{error.code} {error.detail}")
             return
         _finish(
@@ -92,6 +103,10 @@ def deliver(notification_id: int, *, final_attempt: bool = False) -> None:
             last_error_code=error.code[:30],
             last_error=explain(error.code)[:300],
         )
+        if out_of_retries:
+            # Left queued: beat's requeue_stuck tries again every NOTIFICATION_STUCK_AFTER_SECONDS.
+            logger.warning("notification %s: still %s, left for beat", notification.pk, error.code)
+            return
         raise
     _finish(
         notification,

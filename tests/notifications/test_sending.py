@@ -111,7 +111,27 @@ def test_a_permanent_error_fails_at_once_with_a_french_reason(
     assert notification.secret_payload == ""
 
 
+def test_a_young_message_still_failing_after_the_last_attempt_waits_for_beat(
+    scripted_sms,
+) -> None:
+    """An SMTP server or provider down for a minute must not lose the messages queued meanwhile:
+    the fast retries end sooner than that (tests/services/test_faults.py)."""
+    scripted_sms.script = ["transient"] * 20
+    with transaction.atomic():
+        notification = send_code()
+    run_like_a_worker(notification.pk, 6)
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.QUEUED
+    assert notification.attempts == 6
+    assert notification.secret_payload != ""
+    delivery.deliver(notification.pk)  # what beat's requeue leads to: one more try, no raise
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.QUEUED
+    assert notification.attempts == 7
+
+
 def test_it_gives_up_after_the_last_attempt(settings, scripted_sms) -> None:  # type: ignore[no-untyped-def]
+    settings.NOTIFICATION_GIVE_UP_AFTER_SECONDS = 0
     scripted_sms.script = ["transient"] * 20
     with transaction.atomic():
         notification = send_code()

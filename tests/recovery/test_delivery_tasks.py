@@ -1,0 +1,37 @@
+"""The recovery delivery tasks survive a database that is briefly unreachable.
+
+The request has already told the family that a code is on its way; a task that failed on a
+PostgreSQL restart would lose it for good (found by tests/services/test_faults.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import OperationalError
+
+from accounts.models import User
+from notifications.backends.sms import LocmemSmsBackend
+from recovery import tasks
+from recovery.flows import forgot_password
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_password_reset_task_retries_when_the_database_is_restarting(
+    parent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = forgot_password.password_reset_deliver
+
+    def once_unreachable(**kwargs: str) -> bool:
+        calls.append(kwargs["identifier"])
+        if len(calls) == 1:
+            raise OperationalError("the database system is shutting down")
+        return real(**kwargs)
+
+    monkeypatch.setattr(tasks, "password_reset_deliver", once_unreachable)
+
+    tasks.deliver_password_reset.apply(args=(parent.identifier, "sms"), throw=False)
+
+    assert calls == [parent.identifier, parent.identifier]
+    assert len(LocmemSmsBackend.outbox) == 1
