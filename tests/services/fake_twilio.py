@@ -206,6 +206,12 @@ class FakeTwilio:
             return [message for message in self.messages if message.idempotency_token == token]
 
     @property
+    def scripted_left(self) -> int:
+        """Scripted answers not used yet (a storm is over when this is 0)."""
+        with self._lock:
+            return len(self._script)
+
+    @property
     def request_count(self) -> int:
         with self._lock:
             return len(self.requests)

@@ -73,3 +73,11 @@ class SmtpServer:
 
     def __exit__(self, *exc_info: Any) -> None:
         self._controller.stop()
+
+    def start(self) -> None:
+        self._controller.start()
+
+    def stop(self) -> None:
+        """Stop listening; nothing to do when it is not running (a fault test's teardown)."""
+        if self._controller._thread is not None:
+            self._controller.stop()

@@ -83,7 +83,7 @@ def gunicorn(tmp_path: Path) -> Iterator[str]:
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=2)  # noqa: S310 - local
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset, or timed out while the workers boot
                 time.sleep(0.2)
         else:
             log.seek(0)
