@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import account_services as services
 from accounts.account_forms import AttachmentReportForm, EmailChangeForm, PasswordChangeForm
 from accounts.devices import describe_user_agent
-from accounts.models import Guardianship, Student, User
+from accounts.models import MAX_DATABASE_ID, Guardianship, Student, User
 from accounts.sessions import active_sessions
 from educonnect.http import client_ip, user_agent
 
@@ -131,6 +131,8 @@ def sessions(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_attachment(request: HttpRequest, student_id: int) -> HttpResponse:
     user = _user(request)
+    if student_id > MAX_DATABASE_ID:  # the database would refuse the query: a 500, not a 404
+        raise Http404
     link = (
         Guardianship.objects.select_related("student__establishment")
         .filter(guardian__account=user, student_id=student_id)

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from accounts import admin_import, staff_services
 from accounts.models import (
+    MAX_DATABASE_ID,
     AttachmentReport,
     AuditEvent,
     Establishment,
@@ -75,6 +76,8 @@ class EstablishmentAdmin(EstablishmentScopedAdmin):
         ]
 
     def import_roster_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if pk > MAX_DATABASE_ID:
+            raise PermissionDenied
         establishment = self.get_queryset(request).filter(pk=pk).first()
         if establishment is None or not request.user.has_perm("accounts.import_roster"):
             raise PermissionDenied

@@ -15,6 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.managers import UserManager
 from accounts.uai import validate_uai
 
+# The largest primary key (BigAutoField); a URL's ``<int:…>`` accepts any digits, and a larger
+# value would make the database refuse the query (a 500 instead of a 404).
+MAX_DATABASE_ID = 2**63 - 1
+
 
 class Establishment(models.Model):
     class Kind(models.TextChoices):
