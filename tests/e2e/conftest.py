@@ -17,7 +17,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "e2e-screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "var" / "e2e-screenshots"
+# axe-core from npm (package.json; ``./dev test`` runs ``npm ci``) for the accessibility audits.
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the test
 # itself (fixtures) are synchronous and safe.
@@ -33,6 +36,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     raise pytest.UsageError(f"CI needs {CHROMIUM} for the browser tests")
                 item.add_marker(
                     pytest.mark.skip(reason=f"{CHROMIUM} missing: browser tests NOT run")
+                )
+            if item.path.name == "test_accessibility.py" and not AXE.exists():
+                if os.environ.get("CI"):
+                    raise pytest.UsageError(f"CI needs {AXE}: run npm ci (./dev test does)")
+                item.add_marker(
+                    pytest.mark.skip(reason=f"{AXE} missing (npm ci): accessibility NOT audited")
                 )
 
 
