@@ -24,10 +24,28 @@ def test_an_unknown_page_gets_a_french_404(client: Client) -> None:
     assert "Page non trouvée" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("name", "language", "text"),
+    [
+        ("recovery:signup_resend", "fr", "Action impossible depuis cette adresse"),
+        ("recovery:forgot_password_resend", "en", "This address cannot be opened directly"),
+    ],
+)
+def test_opening_a_button_address_gets_a_405_page_in_the_visitor_language(
+    client: Client, name: str, language: str, text: str
+) -> None:
+    response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert response["Allow"] == "POST"
+    assert text in response.content.decode()
+
+
 def test_the_500_page_renders_without_any_context() -> None:
     from django.template.loader import render_to_string
+    from django.utils import translation
 
-    html = render_to_string("500.html")
+    with translation.override("fr"):  # an earlier request may have left English active
+        html = render_to_string("500.html")
     assert "Erreur" in html
 
 
