@@ -94,6 +94,26 @@ def test_known_and_unknown_take_the_same_time(
     case: str, accounts: None, generous_limits: None, capsys
 ) -> None:
     post, known, unknown = CASES[case]
+    # A real difference shows in every measurement; load from other processes on a shared
+    # machine rarely spoils three in a row, so up to three independent measurements are made.
+    verdicts = []
+    for _measurement in range(3):
+        known_median, unknown_median, gap = _measure(post, known, unknown)
+        with capsys.disabled():
+            print(
+                f"\n[enumeration timing] {case}: median known {known_median * 1000:.2f} ms, "
+                f"unknown {unknown_median * 1000:.2f} ms, paired gap {gap * 1000:.2f} ms "
+                f"over {TRIES} tries each"
+            )
+        verdicts.append(abs(gap) <= TOLERANCE * max(known_median, unknown_median))
+        if verdicts[-1]:
+            break
+    assert any(verdicts)
+
+
+def _measure(post, known: str, unknown: str) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    """Medians of the known and the unknown answer, and the median gap between the two
+    answers of one round (a burst of load slows both answers of a round alike)."""
     timings: dict[str, list[float]] = {known: [], unknown: []}
     clients = {known: Client(), unknown: Client()}
     for round_ in range(TRIES + 5):  # interleaved, so drift hits both alike; 5 to warm up
@@ -102,14 +122,8 @@ def test_known_and_unknown_take_the_same_time(
             post(clients[value], value)
             if round_ >= 5:
                 timings[value].append(time.perf_counter() - started)
-    known_median = statistics.median(timings[known])
-    unknown_median = statistics.median(timings[unknown])
-    with capsys.disabled():
-        print(
-            f"\n[enumeration timing] {case}: median known {known_median * 1000:.2f} ms, "
-            f"unknown {unknown_median * 1000:.2f} ms over {TRIES} tries each"
-        )
-    assert abs(known_median - unknown_median) <= TOLERANCE * max(known_median, unknown_median)
+    gap = statistics.median(a - b for a, b in zip(timings[known], timings[unknown], strict=True))
+    return statistics.median(timings[known]), statistics.median(timings[unknown]), gap
 
 
 def test_a_wrong_code_gets_the_same_answer_and_queries_for_known_and_unknown(
