@@ -53,8 +53,10 @@ def login_wait_seconds(*, identifier: str, ip: str) -> int:
     """How long this identifier or this address must still wait before trying (0: go ahead)."""
     now = time.time()
     wait = 0.0
-    for key, policy in _scopes(identifier, ip):
-        failures, last_at = cache.get(key, (0, 0.0))
+    scopes = _scopes(identifier, ip)
+    counts = cache.get_many([key for key, _policy in scopes])  # one round trip on every login
+    for key, policy in scopes:
+        failures, last_at = counts.get(key, (0, 0.0))
         if delay := policy.wait_after(failures):
             wait = max(wait, last_at + delay - now)
     return max(0, int(wait + 0.999))

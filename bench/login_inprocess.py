@@ -1,12 +1,14 @@
 """Login throughput in one process vs. the cost of the password hash alone.
 
 Figure: successful logins per second through Django's full stack (form, CSRF middleware,
-session creation, audit row) on a single thread. Bound, measured in the same run: verifies per
-second of one argon2 hash with the portal's parameters on the same thread. The ratio says how
-much the rest of the request costs on top of the hash (1.0 = free). The HTTP, multi-process
-benchmark against gunicorn comes with issue 7.
+session creation, audit row) on a single thread, SQLite and the local-memory cache. Bound,
+measured in the same run: verifies per second of one argon2 hash with the portal's parameters
+on the same thread. The ratio says how much the rest of the request costs on top of the hash
+(1.0 = free). The HTTP benchmark against gunicorn, PostgreSQL and Redis is ``login_http.py``.
 
-Run: ``.venv/bin/python bench/login_inprocess.py [--seconds 10]``
+Run (without ``DATABASE_URL``: it migrates and seeds the demo data into a temporary SQLite)::
+
+    env -u DATABASE_URL -u REDIS_URL .venv/bin/python bench/login_inprocess.py [--seconds 10]
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ def main() -> None:
         f" p99 {p99 * 1000:.1f} ms"
     )
     print(f"ratio figure/bound:    {figure / bound:.2f}")
+    print(
+        f"summary: login in-process      {figure:7.1f} logins/s on one thread; bound "
+        f"{bound:.1f} verifies/s; ratio {figure / bound:.2f}"
+    )
 
 
 if __name__ == "__main__":

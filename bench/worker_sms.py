@@ -292,6 +292,12 @@ def main() -> None:
             connections.close_all()
             if not args.keep_db:
                 drop_database(bench_url, bench_name)
+    for result in results:
+        print(
+            f"summary: worker {result.pool} C={result.concurrency:<3} {result.latency_ms:>3} ms "
+            f"{result.figure:6.1f} SMS/s per process; bound {result.bound:.1f}/s; ratio "
+            f"{result.ratio:.2f}"
+        )
     best = max(results, key=lambda result: (result.latency_ms, result.figure))
     print(
         f"best at {best.latency_ms} ms: --pool {best.pool}, CELERY_WORKER_CONCURRENCY="
