@@ -111,6 +111,13 @@ def test_it_runs_celery_worker_and_beat() -> None:
     assert services["beat"]["command"][:4] == ["celery", "-A", "educonnect", "beat"]
 
 
+@pytest.mark.parametrize("name", ["web", "worker", "beat", "postgres", "redis"])
+def test_it_restarts_a_long_running_service_that_exits(name: str) -> None:
+    # A Celery worker can exit after a Redis restart (kombu's restore_unacked,
+    # tests/services/test_faults.py): the engine brings it back without anyone stepping in.
+    assert _compose()["services"][name]["restart"] == "unless-stopped"
+
+
 def test_it_sends_mail_to_mailpit() -> None:
     compose = _compose()
     mailpit = compose["services"]["mailpit"]
