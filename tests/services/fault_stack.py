@@ -5,12 +5,10 @@ request failed outside a fault window and no message was lost or duplicated."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,8 +38,9 @@ from tests.services.smtp_server import ReceivedMail
 from tests.services.workers import (
     PROJECT_DIR,
     Worker,
-    free_port,
+    start_beat,
     start_worker,
+    stop_process,
     wait_for,
     worker_environment,
 )
@@ -133,27 +132,11 @@ class Stack:
     def start_beat(self, **env: str) -> subprocess.Popen[bytes]:
         number = len(self.beats) + 1
         log_path = self.root / f"beat-{number}-{time.time():.0f}.log"
-        with log_path.open("wb") as log:
-            beat = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "educonnect",
-                    "beat",
-                    "--loglevel",
-                    "INFO",
-                    "--schedule",
-                    str(self.root / "beat-schedule"),
-                ],
-                cwd=PROJECT_DIR,
-                env=self.sending_env({"BEAT_REQUEUE_EVERY_SECONDS": "1", **env}),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        beat = start_beat(
+            self.sending_env({"BEAT_REQUEUE_EVERY_SECONDS": "1", **env}),
+            log_path,
+            schedule=self.root / "beat-schedule",
+        )
         beat.log_path = log_path  # type: ignore[attr-defined]
         self.beats.append(beat)
         return beat
@@ -182,19 +165,6 @@ class Stack:
             ).fetchall()
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-    except ProcessLookupError:
-        process.wait(timeout=timeout)
-
-
 def unavailable(reason: str) -> None:
     if os.environ.get("REQUIRE_REAL_SERVICES") == "1":
         pytest.fail(f"REQUIRE_REAL_SERVICES=1 but the fault tests cannot run: {reason}")
@@ -210,40 +180,6 @@ def suite_server_url() -> str:
     password = f":{quote(database['PASSWORD'], safe='')}" if database["PASSWORD"] else ""
     host, port = database["HOST"] or "127.0.0.1", database["PORT"] or "5432"
     return f"postgres://{quote(database['USER'] or '', safe='')}{password}@{host}:{port}/"
-
-
-def start_gunicorn(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "educonnect.wsgi",
-                f"--bind=127.0.0.1:{port}",
-                "--workers=2",
-            ],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
-                return response.status == 200
-        except OSError:
-            return process.poll() is not None
-
-    wait_for(answers, timeout=30, what="gunicorn to answer /healthz")
-    if process.poll() is not None:
-        raise AssertionError(f"gunicorn exited:\n{log_path.read_text(errors='replace')}")
-    return process, base
 
 
 # --- judging a run ----------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import pytest
 from notifications import secret_box
 from notifications.models import Notification
 from tests.services.fake_twilio import FakeTwilio
-from tests.services.workers import PROJECT_DIR, wait_for, worker_environment, worker_launcher
+from tests.services.workers import start_beat, wait_for, worker_environment, worker_launcher
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,27 +21,7 @@ FAST_BEAT = {"BEAT_REQUEUE_EVERY_SECONDS": "1", "NOTIFICATION_STUCK_AFTER_SECOND
 def beat(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[Path]:
     log_path = tmp_path / "beat.log"
     env = worker_environment(fake_twilio=fake_twilio, extra=FAST_BEAT)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "educonnect",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(tmp_path / "beat-schedule"),
-            ],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_beat(env, log_path, schedule=tmp_path / "beat-schedule")
     try:
         yield log_path
     finally:

@@ -42,8 +42,6 @@ from tests.services.fault_stack import (
     judge_requests,
     manage,
     run_under_load,
-    start_gunicorn,
-    stop_process,
     suite_server_url,
     unavailable,
 )
@@ -63,10 +61,7 @@ from tests.services.load import (
     seed_command,
 )
 from tests.services.smtp_server import SmtpServer
-from tests.services.workers import (
-    free_port,
-    wait_for,
-)
+from tests.services.workers import free_port, start_gunicorn, stop_process, wait_for
 
 
 @pytest.fixture(scope="module")

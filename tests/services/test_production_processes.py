@@ -9,10 +9,8 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,15 +23,10 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.demo import PARENT_PASSWORD, seed_demo
+from tests.services.workers import start_gunicorn, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -60,39 +53,11 @@ def gunicorn(tmp_path: Path) -> Iterator[str]:
         env=env,
         check=True,
     )
-    port = free_port()
-    log = open(tmp_path / "gunicorn.log", "w+")  # noqa: SIM115 - closed in teardown
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "educonnect.wsgi",
-            f"--bind=127.0.0.1:{port}",
-            "--workers=2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_gunicorn(env, tmp_path / "gunicorn.log")
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2)  # noqa: S310 - local
-                break
-            except OSError:  # refused, reset, or timed out while the workers boot
-                time.sleep(0.2)
-        else:
-            log.seek(0)
-            pytest.fail(f"gunicorn did not answer:\n{log.read()}")
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+        stop_process(process)
 
 
 def request(opener, url: str, data: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

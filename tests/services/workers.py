@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -117,6 +118,73 @@ def worker_environment(
     return env
 
 
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """SIGTERM the process group, then SIGKILL if it does not go in time."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+    except ProcessLookupError:
+        process.wait(timeout=timeout)
+
+
+def start_gunicorn(
+    env: dict[str, str], log_path: Path, *, workers: int = 2
+) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn as docker-compose runs it, in its own process group; returns once /healthz
+    answers, with the process and its base URL."""
+    port = free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "educonnect.wsgi",
+                f"--bind=127.0.0.1:{port}",
+                f"--workers={workers}",
+            ],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+                return response.status == 200
+        except OSError:
+            return process.poll() is not None
+
+    wait_for(answers, timeout=30, what="gunicorn to answer /healthz")
+    if process.poll() is not None:
+        raise AssertionError(f"gunicorn exited:\n{log_path.read_text(errors='replace')}")
+    return process, base
+
+
+def start_beat(env: dict[str, str], log_path: Path, *, schedule: Path) -> subprocess.Popen[bytes]:
+    """``celery beat`` in its own process group, logging to ``log_path``."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "educonnect", "beat", "--loglevel", "INFO"]
+            + ["--schedule", str(schedule)],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 @dataclass
 class Worker:
     """One ``celery -A educonnect worker`` process group."""
@@ -142,15 +210,7 @@ class Worker:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Warm shutdown, then SIGKILL if it does not go in time."""
-        if not self.is_running():
-            return
-        try:
-            os.killpg(self.pid, signal.SIGTERM)
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        except ProcessLookupError:
-            self.process.wait(timeout=timeout)
+        stop_process(self.process, timeout)
 
 
 def start_worker(
