@@ -138,7 +138,6 @@ def signup_code(request: HttpRequest) -> HttpResponse:
         if limited := consume_or_429(request, action="signup_code", key=state["mobile"]):
             return limited
         flow.confirm(form.cleaned_data["code"])
-        request.session.cycle_key()  # the session now sees school records: a new key
         return redirect("recovery:signup_children")
     return _code_page(request, form, status=_status(request))
 

@@ -174,7 +174,6 @@ def forgot_password_sent(request: HttpRequest) -> HttpResponse:
         ):
             return limited
         flow.confirm(form.cleaned_data["code"])
-        request.session.cycle_key()  # the session may now set a password: a new key
         return redirect("recovery:forgot_password_new")
     return _code_page(request, form, status=_status(request))
 
@@ -197,7 +196,6 @@ def forgot_password_resend(request: HttpRequest) -> HttpResponse:
 def forgot_password_link(request: HttpRequest, token: str) -> HttpResponse:
     """Keep the token out of the address bar and Referer: into the session, then redirect."""
     ForgotPasswordFlow(request.session).open_link(token)
-    request.session.cycle_key()  # the session may now set a password: a new key
     return redirect("recovery:forgot_password_new")
 
 
@@ -212,7 +210,6 @@ def forgot_password_new(request: HttpRequest) -> HttpResponse:
     form = ResetPasswordForm(user, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         flow.finish(new_password=form.cleaned_data["new_password1"], facts=_facts(request))
-        request.session.cycle_key()
         return redirect("recovery:forgot_password_done")
     return render(request, "recovery/new_password.html", {"form": form}, status=_status(request))
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,11 +32,9 @@ from accounts.throttling import login_throttle_clear
 from notifications.services import notification_send
 from recovery import codes
 from recovery.errors import (
-    CodeInvalid,
     FlowExpired,
     LinkInvalid,
     ResendTooSoon,
-    TooManyAttempts,
 )
 from recovery.flows.base import SessionFlow
 from recovery.models import VerificationCode
@@ -229,9 +226,7 @@ class ForgotPasswordFlow(SessionFlow):
     def confirm(self, candidate: str) -> None:
         """Check a typed code; a right one moves the flow to the password step, once."""
         state = self.resume(Step.CODE)
-        if state["attempts"] >= codes.MAX_ATTEMPTS:
-            self.clear()
-            raise TooManyAttempts
+        self._refuse_when_out_of_tries(state)
         recent = codes.recent_codes(
             VerificationCode.objects.filter(
                 purpose=PURPOSE, channel=SMS, user__identifier=state["identifier"]
@@ -240,7 +235,7 @@ class ForgotPasswordFlow(SessionFlow):
         row = codes.code_redeem(recent, candidate, now=timezone.now())
         if row is None:
             self._count_wrong_try(state, recent[0] if recent else None)
-        self._save(
+        self._grant(
             {
                 "step": Step.PASSWORD,
                 "identifier": state["identifier"],
@@ -250,20 +245,9 @@ class ForgotPasswordFlow(SessionFlow):
             }
         )
 
-    def _count_wrong_try(self, state: dict[str, Any], latest: VerificationCode | None) -> NoReturn:
-        state["attempts"] += 1
-        # The same UPDATE runs when there is no live code, so a wrong try costs the same.
-        live_pk = latest.pk if latest is not None and not latest.is_consumed else 0
-        VerificationCode.objects.filter(pk=live_pk).update(attempts=F("attempts") + 1)
-        if state["attempts"] >= codes.MAX_ATTEMPTS:
-            self.clear()
-            raise TooManyAttempts
-        self._save(state)
-        raise CodeInvalid(codes.MAX_ATTEMPTS - state["attempts"])
-
     def open_link(self, token: str) -> None:
         """Keep the e-mailed token in this session (never in the URL after the redirect)."""
-        self._save({"step": Step.LINK, "token": token[:100], "started_at": _now_ts()})
+        self._grant({"step": Step.LINK, "token": token[:100], "started_at": _now_ts()})
 
     def _link_row(self, token: str) -> VerificationCode:
         # A link token is long; refusing short ones keeps 6-digit SMS codes from being tried
@@ -319,7 +303,7 @@ class ForgotPasswordFlow(SessionFlow):
             else:
                 user = self.user()
             password_reset_complete(user=user, new_password=new_password, facts=facts)
-        self._save({"step": Step.DONE, "started_at": _now_ts()})
+        self._grant({"step": Step.DONE, "started_at": _now_ts()})
         sessions_end(user=user)
         login_throttle_clear(identifier=user.identifier)
         return user

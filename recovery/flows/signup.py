@@ -21,9 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, NoReturn
+from typing import Any
 
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.account_services import RequestFacts
@@ -32,10 +31,8 @@ from accounts.identifiers import identifier_stem, make_identifier, smallest_free
 from accounts.models import AuditEvent, Guardian, User
 from recovery import codes
 from recovery.errors import (
-    CodeInvalid,
     FlowExpired,
     ResendTooSoon,
-    TooManyAttempts,
 )
 from recovery.flows.base import SessionFlow
 from recovery.flows.signup_services import (
@@ -143,9 +140,7 @@ class SignupFlow(SessionFlow):
     def confirm(self, candidate: str) -> None:
         """Check a typed code; a right one finds the records and opens the children step."""
         state = self.resume(Step.CODE)
-        if state["attempts"] >= codes.MAX_ATTEMPTS:
-            self.clear()
-            raise TooManyAttempts
+        self._refuse_when_out_of_tries(state)
         recent = codes.recent_codes(
             VerificationCode.objects.filter(
                 purpose=PURPOSE, channel=SMS, destination=state["mobile"], user=None
@@ -172,7 +167,7 @@ class SignupFlow(SessionFlow):
         ).exists():
             self.clear()
             raise TooManyWrongBirthDates
-        self._save(
+        self._grant(  # the session now sees school records
             {
                 "step": Step.CHILDREN,
                 "mobile": state["mobile"],
@@ -181,17 +176,6 @@ class SignupFlow(SessionFlow):
                 "started_at": _now_ts(),
             }
         )
-
-    def _count_wrong_try(self, state: dict[str, Any], latest: VerificationCode | None) -> NoReturn:
-        state["attempts"] += 1
-        # The same UPDATE runs when there is no live code, so a wrong try costs the same.
-        live_pk = latest.pk if latest is not None and not latest.is_consumed else None
-        VerificationCode.objects.filter(pk=live_pk).update(attempts=F("attempts") + 1)
-        if state["attempts"] >= codes.MAX_ATTEMPTS:
-            self.clear()
-            raise TooManyAttempts
-        self._save(state)
-        raise CodeInvalid(codes.MAX_ATTEMPTS - state["attempts"])
 
     def children(self) -> list[Child]:
         """The children to confirm (children step only)."""

@@ -7,6 +7,7 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from accounts.account_services import RequestFacts
@@ -37,7 +38,7 @@ def _sent_code() -> str:
 
 
 def _flow_at_children(delivered) -> SignupFlow:  # type: ignore[no-untyped-def]
-    flow = SignupFlow({})  # type: ignore[arg-type]
+    flow = SignupFlow(SessionStore())
     with delivered():
         flow.initiate(last_name="Benali", first_name="Nadia", mobile=NADIA_MOBILE, ip_address="")
     flow.confirm(_sent_code())
@@ -103,7 +104,7 @@ def test_a_registered_record_gets_the_identifier_even_beside_an_unregistered_one
 
 def test_five_wrong_codes_kill_the_flow(college, delivered) -> None:  # type: ignore[no-untyped-def]
     nadia_family(college)
-    flow = SignupFlow({})  # type: ignore[arg-type]
+    flow = SignupFlow(SessionStore())
     with delivered():
         flow.initiate(last_name="Benali", first_name="Nadia", mobile=NADIA_MOBILE, ip_address="")
     wrong = f"{(int(_sent_code()) + 1) % 1_000_000:06d}"
@@ -122,7 +123,7 @@ def test_a_code_is_single_use(college, delivered) -> None:  # type: ignore[no-un
     nadia_family(college)
     flow = _flow_at_children(delivered)
     assert flow.step() == Step.CHILDREN
-    other = SignupFlow({})  # type: ignore[arg-type]
+    other = SignupFlow(SessionStore())
     other.initiate(last_name="Benali", first_name="Nadia", mobile=NADIA_MOBILE, ip_address="")
     with pytest.raises(CodeUsed):
         other.confirm(_sent_code())
@@ -130,7 +131,7 @@ def test_a_code_is_single_use(college, delivered) -> None:  # type: ignore[no-un
 
 def test_each_step_refuses_to_run_out_of_order(college) -> None:  # type: ignore[no-untyped-def]
     yanis = nadia_family(college).children[0]
-    flow = SignupFlow({})  # type: ignore[arg-type]
+    flow = SignupFlow(SessionStore())
     with pytest.raises(FlowExpired):
         flow.confirm("123456")
     with pytest.raises(FlowExpired):
@@ -196,7 +197,7 @@ def test_finish_creates_the_account_once_even_from_two_copies_of_the_state(
 def test_the_account_takes_the_names_the_school_recorded(college, delivered) -> None:  # type: ignore[no-untyped-def]
     family = nadia_family(college)
     Guardian.objects.filter(pk=family.guardian.pk).update(last_name="Ben Ali")
-    flow = SignupFlow({})  # type: ignore[arg-type]
+    flow = SignupFlow(SessionStore())
     with delivered():
         flow.initiate(last_name="benali", first_name="NADIA", mobile=NADIA_MOBILE, ip_address="")
     flow.confirm(_sent_code())
