@@ -22,7 +22,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import PARENT_PASSWORD, STAFF_PASSWORD, TEMPORARY_PASSWORD, seed_demo
-from accounts.models import Establishment, Guardian, Student, User
+from accounts.models import AuditEvent, Establishment, Guardian, Student, User, UserSession
 from notifications.backends.sms import LocmemSmsBackend
 from tests.e2e.conftest import AXE
 
@@ -50,7 +50,25 @@ RUN_AXE = """async (tags) => {
         help: v.help,
         nodes: v.nodes.map((n) => n.target.join(" ")),
     }));
-    return {lang: document.documentElement.lang, violations: violations};
+    // A page wider than the viewport scrolls sideways: on a phone, nothing may. Any element
+    // that scrolls inside the page is reported with it (axe only checks those for focus).
+    const root = document.documentElement;
+    const wide = [];
+    if (root.scrollWidth > root.clientWidth + 1) {
+        for (const el of document.body.querySelectorAll("*")) {
+            const box = el.getBoundingClientRect();
+            if (box.right > root.clientWidth + 1 && box.width > 0 && el.children.length === 0) {
+                wide.push(el.tagName.toLowerCase() + (el.className ? "." + el.className : ""));
+            }
+        }
+    }
+    return {
+        lang: document.documentElement.lang,
+        violations: violations,
+        pageWidth: root.scrollWidth,
+        viewportWidth: root.clientWidth,
+        wide: wide.slice(0, 8),
+    };
 }"""
 
 LANGUAGES = {"fr": "fr-FR", "en": "en-GB"}
@@ -110,6 +128,12 @@ class Audit:
         self.audited.append(name)
         if results["lang"] != self.language:  # the page really is in the language asked for
             self.failures.append(f"{name}: <html lang={results['lang']!r}>, not {self.language!r}")
+        if results["pageWidth"] > results["viewportWidth"] + 1:
+            self.failures.append(
+                f"{name} ({page.url}): the page is {results['pageWidth']} px wide in a "  # type: ignore[attr-defined]
+                f"{results['viewportWidth']} px viewport (it scrolls sideways): "
+                + ", ".join(results["wide"])
+            )
         for violation in results["violations"]:
             if violation["impact"] in BLOCKING:
                 nodes = "\n      ".join(violation["nodes"][:8])
@@ -259,6 +283,7 @@ def test_account_pages(audit: Audit, settings) -> None:  # type: ignore[no-untyp
     audit.goto(link.group(0).removeprefix(audit.base_url), "adresse e-mail, confirmer")  # type: ignore[union-attr]
     invalid = reverse("accounts:verify_email_link", args=["jeton-invalide"])
     audit.goto(invalid, "adresse e-mail, lien invalide")
+    add_widest_entries("patrick.dupont1")
     audit.goto(reverse("accounts:sessions"), "sessions")
     audit.goto(reverse("accounts:journal"), "journal")
     lea = Student.objects.get(first_name="Léa")
@@ -269,6 +294,33 @@ def test_account_pages(audit: Audit, settings) -> None:  # type: ignore[no-untyp
     assert audit.page.url.endswith(reverse("accounts:change_password"))  # type: ignore[attr-defined]
     audit.check("mot de passe provisoire à changer")
     audit.assert_clean(pages=13)
+
+
+# The widest things the journal and the sessions list can hold, so that their audit does not
+# depend on what the browser of the day puts in its User-Agent.
+WIDEST_IP = "2001:0db8:85a3:0000:0000:8a2e:0370:7334"
+WIDEST_USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36"
+)
+
+
+def add_widest_entries(identifier: str) -> None:
+    user = User.objects.get(identifier=identifier)
+    for event_type in (AuditEvent.Type.ATTACHMENT_RESOLVED, AuditEvent.Type.LOGIN_UNLOCKED):
+        AuditEvent.objects.create(
+            event_type=event_type,
+            subject=user,
+            actor=User.objects.get(identifier="claire.bernard1"),
+            ip_address=WIDEST_IP,
+            user_agent=WIDEST_USER_AGENT,
+        )
+    UserSession.objects.create(
+        user=user,
+        session_key="w" * 40,
+        ip_address=WIDEST_IP,
+        user_agent=WIDEST_USER_AGENT,
+    )
 
 
 def current_totp(user: User) -> str:
