@@ -6,26 +6,21 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.throttling import IDENTIFIER_POLICY
+from accounts.passwords import validate_new_password
+from core.fields import IdentifierField
+from core.ratelimits import IDENTIFIER_POLICY
 
-IDENTIFIER_MAX = 150
 PASSWORD_MAX = 128
 
 
 class LoginForm(forms.Form):
-    identifier = forms.CharField(
-        label=_("Identifiant"),
-        max_length=IDENTIFIER_MAX,
-        help_text=_("Au format prenom.nom suivi d'un chiffre, par exemple : camille.martin1"),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-    )
+    identifier = IdentifierField()
     password = forms.CharField(
         label=_("Mot de passe"),
         max_length=PASSWORD_MAX,
@@ -72,8 +67,44 @@ class LoginForm(forms.Form):
         if self.wait_seconds:
             raise forms.ValidationError(self.throttled_message(), code="throttled")
         if identifier and password:
-            user = authenticate(self.request, username=identifier.strip(), password=password)
+            user = authenticate(self.request, username=identifier, password=password)
             if user is None:
                 raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid")
             self.user = user
         return cleaned
+
+
+class NewPasswordMixin(forms.Form):
+    """Two new-password fields checked against the one policy; used by every password form."""
+
+    new_password1 = forms.CharField(
+        label=_("Nouveau mot de passe"),
+        max_length=PASSWORD_MAX,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("Confirmez le nouveau mot de passe"),
+        max_length=PASSWORD_MAX,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    user: User
+
+    def clean_new_password2(self) -> str:
+        first = self.cleaned_data.get("new_password1")
+        second = self.cleaned_data.get("new_password2", "")
+        if first and first != second:
+            raise ValidationError(
+                _("Les deux mots de passe ne sont pas identiques."), code="password_mismatch"
+            )
+        return second
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        password = self.cleaned_data.get("new_password1")
+        if password and "new_password2" in self.cleaned_data:
+            try:
+                validate_new_password(password, self.user)
+            except ValidationError as error:
+                self.add_error("new_password1", error)

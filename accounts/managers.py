@@ -1,4 +1,5 @@
-"""User manager: identifiers are matched case-insensitively everywhere."""
+"""User manager: a typed identifier is looked up by its canonical form (``core.text``), with an
+exact match on the stored identifier that its unique index serves."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ from typing import Any
 
 from django.contrib.auth.base_user import BaseUserManager
 
+from core.text import canonical_identifier
+
 
 class UserManager(BaseUserManager):  # type: ignore[type-arg]
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> Any:
-        return self.get(identifier__iexact=(username or "").strip())
+        return self.get(identifier=canonical_identifier(username or ""))
 
     def create_user(self, identifier: str, password: str | None = None, **fields: Any) -> Any:
-        user = self.model(identifier=identifier.strip().lower(), **fields)
+        user = self.model(identifier=canonical_identifier(identifier), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user

@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.sessions import session_touch
-from educonnect.http import client_ip, user_agent
+from core.http import client_ip, user_agent
 
 
 class AccountMiddleware:
@@ -30,13 +30,13 @@ class AccountMiddleware:
                 user_agent=user_agent(request),
             )
             if user.must_change_password and not self._is_allowed(request.path):  # type: ignore[union-attr]
-                return redirect("accounts:change_password")
+                return redirect("myaccount:change_password")
         return self.get_response(request)
 
     @staticmethod
     def _is_allowed(path: str) -> bool:
         allowed = (
-            reverse("accounts:change_password"),
+            reverse("myaccount:change_password"),
             reverse("accounts:logout"),
             reverse("set_language"),
             reverse("healthz"),

@@ -12,12 +12,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.events import EventType, event_label
 from accounts.managers import UserManager
-from accounts.uai import validate_uai
-
-# The largest primary key (BigAutoField); a URL's ``<int:…>`` accepts any digits, and a larger
-# value would make the database refuse the query (a 500 instead of a 404).
-MAX_DATABASE_ID = 2**63 - 1
+from core.uai import validate_uai
 
 
 class Establishment(models.Model):
@@ -270,37 +267,10 @@ class StaffMembership(models.Model):
 class AuditEvent(models.Model):
     """Append-only journal: rows are only ever created, through ``accounts.audit.record``."""
 
-    class Type(models.TextChoices):
-        LOGIN_SUCCEEDED = "login_succeeded", _("Connexion réussie")
-        LOGIN_FAILED = "login_failed", _("Échec de connexion")
-        LOGOUT = "logout", _("Déconnexion")
-        ACCOUNT_CREATED = "account_created", _("Compte créé")
-        PASSWORD_CHANGED = "password_changed", _("Mot de passe modifié")
-        SMS_BLOCKED = "sms_blocked", _("SMS bloqué (budget dépassé)")
-        SESSION_ENDED = "session_ended", _("Session fermée")
-        EMAIL_CHANGE_REQUESTED = "email_change_requested", _("Nouvelle adresse e-mail demandée")
-        EMAIL_VERIFIED = "email_verified", _("Adresse e-mail vérifiée")
-        ATTACHMENT_REPORTED = "attachment_reported", _("Rattachement signalé comme erroné")
-        TWO_FACTOR_ENROLLED = "two_factor_enrolled", _("Double authentification activée")
-        TWO_FACTOR_SUCCEEDED = "two_factor_succeeded", _("Double authentification réussie")
-        TWO_FACTOR_FAILED = "two_factor_failed", _("Échec de la double authentification")
-        TEMPORARY_PASSWORD_SET = "temporary_password_set", _("Mot de passe provisoire attribué")
-        ACCOUNT_DEACTIVATED = "account_deactivated", _("Compte désactivé")
-        ACCOUNT_REACTIVATED = "account_reactivated", _("Compte réactivé")
-        CONTACT_CHANGED = "contact_changed", _("Coordonnées modifiées par l'établissement")
-        ATTACHMENT_RESOLVED = "attachment_resolved", _("Signalement de rattachement traité")
-        INVITATION_SENT = "invitation_sent", _("Invitation à s'inscrire envoyée")
-        ROSTER_IMPORTED = "roster_imported", _("Annuaire importé")
-        LOGIN_UNLOCKED = "login_unlocked", _("Connexion débloquée par l'établissement")
-        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Nouveau mot de passe demandé")
-        PASSWORD_RESET = "password_reset", _("Mot de passe réinitialisé")
-        IDENTIFIER_REMINDER_SENT = "identifier_reminder_sent", _("Identifiant renvoyé")
-        LOGIN_LOCKED = "login_locked", _("Connexion bloquée temporairement")
-        SIGNUP_CODE_SENT = "signup_code_sent", _("Code de création de compte envoyé")
-        SIGNUP_BLOCKED = "signup_blocked", _("Inscription interrompue (dates de naissance)")
+    Type = EventType
 
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
-    event_type = models.CharField(_("événement"), max_length=50, choices=Type.choices)
+    event_type = models.CharField(_("événement"), max_length=50)
     actor = models.ForeignKey(
         User,
         on_delete=models.SET_NULL,
@@ -332,6 +302,9 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} – {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_event_type_display(self) -> str:
+        return event_label(self.event_type)
 
 
 class UserSession(models.Model):

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.identifiers import fold_name
+from core.text import fold_name
 
 MIN_PERSONAL_PART = 3
 

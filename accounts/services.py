@@ -1,12 +1,18 @@
-"""Account writes: the only place where User rows are created or changed."""
+"""Account writes: the only place where User rows are created or their password changed.
+
+Names follow ``<entity>_<action>`` with keyword-only arguments; what must be told to the owner
+(SMS, e-mail) is done by the callers above, which may send (``notifications``).
+"""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.audit import audit_event_record
 from accounts.identifiers import identifier_stem, make_identifier, smallest_free_number
-from accounts.models import User
+from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, User
+from core.http import RequestFacts
 
 IDENTIFIER_ATTEMPTS = 20
 
@@ -15,10 +21,20 @@ class IdentifierAllocationError(RuntimeError):
     """Concurrent creations kept taking the identifier we computed."""
 
 
+class GuardianAlreadyTied(Exception):
+    """A school record was tied to an account meanwhile (replayed or concurrent creation)."""
+
+
 def _taken_identifiers(stem: str) -> set[str]:
     return set(
         User.objects.filter(identifier__startswith=stem).values_list("identifier", flat=True)
     )
+
+
+def next_free_identifier(*, first_name: str, last_name: str) -> str:
+    """The identifier an account for these names would get now (the one identifier rule)."""
+    stem = identifier_stem(first_name, last_name)
+    return make_identifier(stem, smallest_free_number(stem, _taken_identifiers(stem)))
 
 
 def user_create(
@@ -38,10 +54,9 @@ def user_create(
     Two creations for the same name may race for the same number; the unique constraint decides
     and the loser recomputes, so identifiers stay unique without a table lock.
     """
-    stem = identifier_stem(first_name, last_name)
     now = timezone.now()
     for _attempt in range(IDENTIFIER_ATTEMPTS):
-        identifier = make_identifier(stem, smallest_free_number(stem, _taken_identifiers(stem)))
+        identifier = next_free_identifier(first_name=first_name, last_name=last_name)
         user = User(
             identifier=identifier,
             kind=kind,
@@ -58,14 +73,111 @@ def user_create(
             with transaction.atomic():
                 user.save(force_insert=True)
         except IntegrityError:
-            if User.objects.filter(identifier__iexact=identifier).exists():
+            if User.objects.filter(identifier=identifier).exists():
                 continue
             raise
         return user
-    raise IdentifierAllocationError(stem)
+    raise IdentifierAllocationError(identifier_stem(first_name, last_name))
 
 
 def user_set_password(*, user: User, password: str, must_change: bool = False) -> None:
+    """Store a new password. One the owner chose (``must_change`` false) also activates an
+    account the school created: whoever created it, it is the owner's from then on."""
     user.set_password(password)
     user.must_change_password = must_change
-    user.save(update_fields=["password", "must_change_password"])
+    fields = ["password", "must_change_password"]
+    if not must_change and user.activated_at is None:
+        user.activated_at = timezone.now()
+        fields.append("activated_at")
+    user.save(update_fields=fields)
+
+
+def parent_account_register(
+    *,
+    guardian_ids: list[int],
+    confirmed_ids: list[int],
+    declined_ids: list[int],
+    password: str,
+    facts: RequestFacts,
+) -> User:
+    """Create the parent account once and tie the proved school records to it.
+
+    The Guardian rows are locked and must still have no account: a replayed or concurrent
+    final step raises ``GuardianAlreadyTied`` and the whole transaction (the new account too)
+    is rolled back. Names come from the school's record, not from what was typed.
+
+    A child answered *non* must not appear in the new account, yet the roster row is the
+    school's. Choice: the Guardianship link between this guardian's records and that child is
+    removed, and an ``AttachmentReport`` (reporter: the new account) tells the child's school
+    so, in its comment. If the school finds the answer was a mistake, it re-links the child
+    from the console; "detach" on the report changes nothing more. Links below legal-guardian
+    level (2: person in charge, 3: contact) are left as the school declared them.
+    """
+    with transaction.atomic():
+        rows = list(
+            Guardian.objects.select_for_update()
+            .filter(pk__in=guardian_ids)
+            .select_related("establishment")
+            .order_by("pk")
+        )
+        if not rows or len(rows) != len(set(guardian_ids)) or any(row.account_id for row in rows):
+            raise GuardianAlreadyTied
+        first = rows[0]
+        user = user_create(
+            kind=User.Kind.PARENT,
+            first_name=first.first_name,
+            last_name=first.last_name,
+            password=password,
+            activated=True,
+        )
+        tied = Guardian.objects.filter(pk__in=guardian_ids, account=None).update(
+            account=user, updated_at=timezone.now()
+        )
+        if tied != len(rows):
+            raise GuardianAlreadyTied
+        audit_event_record(
+            event_type=AuditEvent.Type.ACCOUNT_CREATED,
+            subject=user,
+            actor=user,
+            establishment=first.establishment,
+            ip_address=facts.ip_address,
+            user_agent=facts.user_agent,
+            details={"via": "signup", "children": confirmed_ids, "guardians": guardian_ids},
+        )
+        for student_id in declined_ids:
+            _decline_child(user=user, guardian_ids=guardian_ids, student_id=student_id, facts=facts)
+    return user
+
+
+def _decline_child(
+    *, user: User, guardian_ids: list[int], student_id: int, facts: RequestFacts
+) -> None:
+    links = list(
+        Guardianship.objects.filter(guardian_id__in=guardian_ids, student_id=student_id)
+        .select_related("student__establishment", "guardian")
+        .order_by("pk")
+    )
+    if not links:
+        return
+    student = links[0].student
+    AttachmentReport.objects.create(
+        reporter=user,
+        guardian=links[0].guardian,
+        student=student,
+        establishment=student.establishment,
+        comment=(
+            "Déclaré à l'inscription : « je ne suis pas le représentant légal de cet élève ». "
+            "Le lien avec ce responsable a été retiré ; rattachez de nouveau l'élève si c'est "
+            "une erreur."
+        ),
+    )
+    Guardianship.objects.filter(pk__in=[link.pk for link in links]).delete()
+    audit_event_record(
+        event_type=AuditEvent.Type.ATTACHMENT_REPORTED,
+        subject=user,
+        actor=user,
+        establishment=student.establishment,
+        ip_address=facts.ip_address,
+        user_agent=facts.user_agent,
+        details={"student": student.pk, "via": "signup"},
+    )

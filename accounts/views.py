@@ -1,4 +1,4 @@
-"""Login, logout and the account page. Views translate HTTP; rules live in services."""
+"""Login and logout. Views translate HTTP; rules live in forms, throttling and services."""
 
 from __future__ import annotations
 
@@ -9,28 +9,18 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import account_page
 from accounts.audit import audit_event_record
 from accounts.forms import LoginForm
 from accounts.models import AuditEvent, User
-from accounts.throttling import login_failure_record, login_throttle_clear, login_wait_seconds
-from educonnect.http import client_ip, user_agent
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse(settings.LOGIN_REDIRECT_URL)
+from core.http import client_ip, user_agent
+from core.links import safe_next
+from core.ratelimits import login_failure_record, login_throttle_clear, login_wait_seconds
+from core.text import canonical_identifier, is_identifier_shaped
 
 
 @login_not_required
@@ -41,7 +31,7 @@ def _safe_next(request: HttpRequest) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(settings.LOGIN_REDIRECT_URL)
-    identifier = (request.POST.get("identifier") or "").strip()[:150]
+    identifier = canonical_identifier(request.POST.get("identifier") or "")
     wait = login_wait_seconds(identifier=identifier, ip=client_ip(request))
     form = LoginForm(request, data=request.POST or None, wait_seconds=wait)
     if request.method == "POST":
@@ -54,14 +44,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 ip_address=client_ip(request),
                 user_agent=user_agent(request),
             )
-            return HttpResponseRedirect(_safe_next(request))
+            return HttpResponseRedirect(safe_next(request, settings.LOGIN_REDIRECT_URL))
         if wait:
             return _login_page(request, form, HTTPStatus.TOO_MANY_REQUESTS)
         audit_event_record(
             event_type=AuditEvent.Type.LOGIN_FAILED,
             ip_address=client_ip(request),
             user_agent=user_agent(request),
-            details={"identifier": identifier},
+            # Only what looks like an identifier: a password typed in the wrong field is not kept.
+            details={"identifier": identifier} if is_identifier_shaped(identifier) else {},
         )
         if login_failure_record(identifier=identifier, ip=client_ip(request)):
             _audit_lock(request, identifier)
@@ -79,7 +70,7 @@ def _audit_lock(request: HttpRequest, identifier: str) -> None:
     """The journal of the locked account (if there is one) says why it could not log in."""
     audit_event_record(
         event_type=AuditEvent.Type.LOGIN_LOCKED,
-        subject=User.objects.filter(identifier=identifier.lower()).first(),
+        subject=User.objects.filter(identifier=identifier).first(),
         ip_address=client_ip(request),
         user_agent=user_agent(request),
     )
@@ -95,8 +86,3 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     )
     logout(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
-
-
-@never_cache
-def account_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/account.html", account_page.build(request.user))  # type: ignore[arg-type]

@@ -135,10 +135,10 @@ def run(args: argparse.Namespace) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from accounts.imports import roster_import
-    from accounts.imports.service import parse_roster_files
     from accounts.models import Establishment, Guardian, Guardianship, Student
-    from accounts.uai import uai_check_letter
+    from core.uai import uai_check_letter
+    from roster.imports import roster_import
+    from roster.imports.service import parse_roster_files
 
     call_command("migrate", verbosity=0)
     uai = BENCH_UAI_DIGITS + uai_check_letter(BENCH_UAI_DIGITS)

@@ -129,7 +129,7 @@ def create_accounts(env: dict[str, str], count: int) -> None:
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from accounts.models import Establishment, Guardian, User
-from accounts.uai import uai_check_letter
+from core.uai import uai_check_letter
 now, password = timezone.now(), make_password("Cartable-Bleu-2026")
 school = Establishment.objects.create(uai="0931234" + uai_check_letter("0931234"), name="Banc")
 users = User.objects.bulk_create(

@@ -122,7 +122,7 @@ def drop_database(url: str, name: str) -> None:
 
 def measure_bound(fake: FakeTwilio, count: int, concurrency: int) -> float:
     """SMS/s of ``concurrency`` threads sending ``count`` SMS straight through the backend."""
-    from notifications.backends.sms import TwilioSmsBackend
+    from notifications.twilio.backend import TwilioSmsBackend
 
     backend = TwilioSmsBackend()
     remaining = iter(range(count))

@@ -2,4 +2,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class PortalAdminConfig(AdminConfig):
-    default_site = "accounts.admin_site.PortalAdminSite"
+    default_site = "console.site.PortalAdminSite"

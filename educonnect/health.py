@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from educonnect.celery import app
+
 
 def check_database() -> bool:
     try:
@@ -33,8 +35,6 @@ def check_broker() -> bool:
     """In-process tasks have no broker to reach; otherwise open a connection to it."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return True
-    from educonnect.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

@@ -66,9 +66,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "dsfr",
+    "core",
     "accounts",
-    "recovery",
+    "roster",
     "notifications",
+    "recovery",
+    "myaccount",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -189,9 +193,9 @@ if env_bool("SECURE_PROXY_SSL_HEADER", default=False):
     # Only behind a proxy that overwrites X-Forwarded-Proto: the header is otherwise spoofable.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Rate limits of the recovery flows (recovery/ratelimits.py): "count/period/scope" joined by
-# commas; scope ``key`` is what the person typed (identifier, phone, e-mail: hashed), ``ip`` the
-# client address. Counted on the default cache (Redis in production).
+# Every rate limit (core/ratelimits.py): "count/period/scope" joined by commas; scope ``key`` is
+# what the person typed (identifier, phone, e-mail: hashed), ``account`` the signed-in account,
+# ``ip`` the client address (IPv6 per /64). Counted on the default cache (Redis in production).
 RATE_LIMITS = {
     "forgot_password": "5/15m/key,20/h/ip",
     "forgot_password_code": "10/15m/key,30/h/ip",
@@ -199,9 +203,19 @@ RATE_LIMITS = {
     "forgot_identifier_email": "3/h/key,10/d/key,20/h/ip",
     "signup": "5/15m/key,20/h/ip",
     "signup_code": "10/15m/key,30/h/ip",
+    # Mon compte: each e-mail change sends a message to an address of the sender's choice.
+    "change_email": "3/h/account,10/d/account,3/d/key,30/h/ip",
+    "change_password": "10/h/account,30/h/ip",
+}
+# Login throttling (core/ratelimits.py): failures slow each try down (doubling up to max_delay
+# seconds) after ``delay_after``, and lock for ``lock_seconds`` after ``lock_after``.
+LOGIN_THROTTLE = {
+    "lock_seconds": 15 * 60,
+    "identifier": {"delay_after": 3, "lock_after": 10, "max_delay": 60},
+    "ip": {"delay_after": 20, "lock_after": 100, "max_delay": 60},
 }
 
-# Number of reverse proxies in front of gunicorn that append to X-Forwarded-For (DESIGN §6).
+# Number of reverse proxies in front of gunicorn that append to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 CONTENT_SECURITY_POLICY = {
@@ -224,7 +238,7 @@ CONTENT_SECURITY_POLICY = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:account"
+LOGIN_REDIRECT_URL = "myaccount:account"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 PASSWORD_HASHERS = [
@@ -273,7 +287,7 @@ SMS_BACKEND = env_choice("SMS_BACKEND", "console", ("console", "locmem", "twilio
 SMS_BACKENDS = {
     "console": "notifications.backends.sms.ConsoleOutboxSmsBackend",
     "locmem": "notifications.backends.sms.LocmemSmsBackend",
-    "twilio": "notifications.backends.sms.TwilioSmsBackend",
+    "twilio": "notifications.twilio.backend.TwilioSmsBackend",
 }
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN")

@@ -1,4 +1,4 @@
-"""Top-level URLs. Paths are French and fixed (DESIGN §6); names are namespaced."""
+"""Top-level URLs. Paths are French and fixed points other code relies on; names are namespaced."""
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
@@ -15,6 +15,7 @@ urlpatterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("langue/", login_not_required(set_language), name="set_language"),
     path("", include("accounts.urls")),
+    path("", include("myaccount.urls")),
     path("", include("recovery.urls")),
     path("", include("notifications.urls")),
     path("admin/", admin.site.urls),

@@ -10,13 +10,12 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from accounts.phones import mask_phone
+from core.channels import Channel
+from core.phones import mask_phone
 
 
 class Notification(models.Model):
-    class Channel(models.TextChoices):
-        SMS = "sms", _("SMS")
-        EMAIL = "email", _("E-mail")
+    Channel = Channel
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("En attente d'envoi")

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Establishment, User
-from notifications import rendering, secret_box
+from core.channels import Channel
+from notifications import rendering, secret_box, tasks
 from notifications.budget import sms_budget_exceeded
 from notifications.explanations import explain
 from notifications.models import Notification
@@ -53,7 +54,7 @@ def notification_send(
             user=user,
             establishment=establishment,
         )
-        spent = sms_budget_exceeded(destination, now) if channel == "sms" else ""
+        spent = sms_budget_exceeded(destination, now) if channel == Channel.SMS else ""
         if spent:
             notification.status = Notification.Status.BLOCKED
             notification.last_error_code = "budget"
@@ -72,12 +73,5 @@ def notification_send(
             {"subject": real.subject, "text": real.text, "html": real.html}
         )
         notification.save()
-        enqueue(notification)
+        tasks.enqueue(notification)
     return notification
-
-
-def enqueue(notification: Notification) -> None:
-    from notifications import tasks
-
-    task = tasks.send_sms if notification.channel == Notification.Channel.SMS else tasks.send_email
-    task.delay_on_commit(notification.pk)

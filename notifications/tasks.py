@@ -11,8 +11,10 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
+from core.channels import Channel
 from notifications import delivery, housekeeping
 from notifications.errors import TransientSendError
+from notifications.models import Notification
 
 SEND_OPTIONS: dict[str, Any] = {
     "bind": True,
@@ -36,9 +38,18 @@ def send_email(self: Any, notification_id: int) -> None:
     delivery.deliver(notification_id, final_attempt=self.request.retries >= self.max_retries)
 
 
+def enqueue(notification: Notification) -> None:
+    """Send the notification from a worker once the caller's transaction commits."""
+    task = send_sms if notification.channel == Channel.SMS else send_email
+    task.delay_on_commit(notification.pk)
+
+
 @shared_task(name="notifications.requeue_stuck")
 def requeue_stuck() -> int:
-    return housekeeping.requeue_stuck()
+    requeued = housekeeping.requeue_stuck()
+    for notification in requeued:
+        enqueue(notification)
+    return len(requeued)
 
 
 @shared_task(name="notifications.purge_old")

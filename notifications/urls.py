@@ -1,9 +1,9 @@
 from django.urls import path
 
-from notifications import webhooks
+from notifications.twilio import webhook
 
 app_name = "notifications"
 
 urlpatterns = [
-    path("webhooks/twilio/status/", webhooks.twilio_status, name="twilio_status"),
+    path("webhooks/twilio/status/", webhook.twilio_status, name="twilio_status"),
 ]

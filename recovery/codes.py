@@ -1,37 +1,52 @@
-"""The one place for code and token policy: generation, hashing, lifetime (DESIGN §4).
+"""The one place for code and link policy: generation, hashing, lifetimes, quotas, issuing.
 
 Codes are 6 digits from ``secrets``; link tokens carry 256 random bits. Only an HMAC keyed with
-``SECRET_KEY`` is stored: a plain hash of a 6-digit code would fall to a million guesses, a keyed
-one does not without the key. Comparisons are constant-time.
+``SECRET_KEY`` is stored (``core.crypto``, which also checks under ``SECRET_KEY_FALLBACKS`` so a
+key rotation does not kill live codes): a plain hash of a 6-digit code would fall to a million
+guesses, a keyed one does not without the key. Comparisons are constant-time.
+
+Every lifetime people are told about is a constant here, and the pages and messages show that
+constant (``lifetimes()``), never a number typed into a sentence.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from core.channels import Channel
+from core.crypto import keyed_digest, keyed_digests
+from core.fields import CODE_DIGITS
 from recovery.errors import CodeExpired, CodeUsed
 from recovery.models import VerificationCode
 
+HASH_PURPOSE = "educonnect.recovery.codes"
 # How many recent codes a typed code is compared with, to tell "replaced" from "wrong".
 RECENT_CODES = 5
 
-CODE_DIGITS = 6
-CODE_LIFETIME = timedelta(minutes=30)  # the lifetime parents are told in the SMS
+CODE_LIFETIME = timedelta(minutes=30)  # an SMS code or a reset link: what the SMS announces
+EMAIL_LINK_LIFETIME = timedelta(hours=24)  # the e-mail verification link of Mon compte
 MAX_ATTEMPTS = 5
 TOKEN_BYTES = 32
 LINK_TOKEN_MIN_LENGTH = 40  # token_urlsafe(32) gives 43 characters
-# Sending limits per account (issue 4): a resend waits a minute, and an account gets at most
-# 3 codes or links an hour and 10 a day, whatever the channel.
+# Sending limits (per account, or per number before an account exists): a resend waits a
+# minute, and at most 3 codes or links an hour and 10 a day, whatever the channel.
 RESEND_COOLDOWN = timedelta(seconds=60)
 MAX_CODES_PER_HOUR = 3
 MAX_CODES_PER_DAY = 10
+
+
+def lifetimes() -> dict[str, int]:
+    """The lifetimes as people are told them, for templates and messages."""
+    return {
+        "code_minutes": int(CODE_LIFETIME.total_seconds() // 60),
+        "email_link_hours": int(EMAIL_LINK_LIFETIME.total_seconds() // 3600),
+    }
 
 
 def new_code() -> str:
@@ -43,47 +58,84 @@ def new_link_token() -> str:
 
 
 def hash_secret(secret: str) -> str:
-    key = hashlib.sha256(b"educonnect.recovery.codes:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
+    """The stored form of a code or token (current key)."""
+    return keyed_digest(secret, purpose=HASH_PURPOSE)
+
+
+def secret_hashes(secret: str) -> list[str]:
+    """Every form a live code or token may be stored under (current and fallback keys)."""
+    return keyed_digests(secret, purpose=HASH_PURPOSE)
 
 
 def matches(code: VerificationCode, candidate: str) -> bool:
-    return hmac.compare_digest(code.secret_hash, hash_secret(candidate))
+    found = False
+    for digest in secret_hashes(candidate):
+        found |= hmac.compare_digest(code.secret_hash, digest)
+    return found
 
 
-def may_issue(*, user_id: int, purpose: str, now: datetime) -> bool:
-    """Whether the cool-down and the hourly and daily quotas let ``user_id`` get a new code."""
-    today = VerificationCode.objects.filter(
-        user_id=user_id, purpose=purpose, created_at__gte=now - timedelta(days=1)
-    )
-    created = sorted(today.values_list("created_at", flat=True), reverse=True)
-    if created and now - created[0] < RESEND_COOLDOWN:
+def _under_counts(sent_at: list[datetime], *, now: datetime) -> bool:
+    last_hour = [at for at in sent_at if at >= now - timedelta(hours=1)]
+    last_day = [at for at in sent_at if at >= now - timedelta(days=1)]
+    return len(last_hour) < MAX_CODES_PER_HOUR and len(last_day) < MAX_CODES_PER_DAY
+
+
+def within_quota(sent_at: Iterable[datetime], *, now: datetime) -> bool:
+    """The one quota rule: the cool-down since the latest, then the hourly and daily counts."""
+    sent = list(sent_at)
+    if sent and now - max(sent) < RESEND_COOLDOWN:
         return False
-    last_hour = [at for at in created if at >= now - timedelta(hours=1)]
-    return len(last_hour) < MAX_CODES_PER_HOUR and len(created) < MAX_CODES_PER_DAY
+    return _under_counts(sent, now=now)
+
+
+def may_issue(*, user_id: int, purpose: str, destination: str, now: datetime) -> bool:
+    """Whether ``user_id`` may get a new code for ``purpose`` sent to ``destination``.
+
+    The cool-down keys on the account *and* the destination, so a number the school has just
+    corrected gets its code at once; the hourly and daily quotas count the account's codes to
+    every destination."""
+    rows = list(
+        VerificationCode.objects.filter(
+            user_id=user_id, purpose=purpose, created_at__gte=now - timedelta(days=1)
+        ).values_list("created_at", "destination")
+    )
+    to_here = [at for at, where in rows if where == destination]
+    if to_here and now - max(to_here) < RESEND_COOLDOWN:
+        return False
+    return _under_counts([at for at, _where in rows], now=now)
 
 
 def code_issue(
     *,
     purpose: str,
-    channel: str,
+    channel: Channel | str,
     destination: str,
-    user_id: int,
+    user_id: int | None,
     secret: str,
     now: datetime,
+    lifetime: timedelta = CODE_LIFETIME,
 ) -> VerificationCode:
-    """Store the hash of a new code or token; it supersedes every live one for this purpose."""
-    VerificationCode.objects.filter(user_id=user_id, purpose=purpose, consumed_at=None).update(
-        consumed_at=now
-    )
+    """Store the hash of a new code or token; it supersedes every live one for this purpose
+    (of this account, or of this destination when there is no account yet)."""
+    live = VerificationCode.objects.filter(purpose=purpose, consumed_at=None)
+    if user_id is None:
+        live = live.filter(user=None, destination=destination)
+    else:
+        live = live.filter(user_id=user_id)
+    live.update(consumed_at=now)
     return VerificationCode.objects.create(
         purpose=purpose,
         channel=channel,
         destination=destination,
         user_id=user_id,
         secret_hash=hash_secret(secret),
-        expires_at=now + CODE_LIFETIME,
+        expires_at=now + lifetime,
     )
+
+
+def codes_kill(*, codes: QuerySet[VerificationCode], now: datetime) -> int:
+    """Make live codes and links unusable (a destination changed, a password set elsewhere)."""
+    return codes.filter(consumed_at=None).update(consumed_at=now)
 
 
 def recent_codes(candidates: QuerySet[VerificationCode]) -> list[VerificationCode]:
@@ -114,6 +166,15 @@ def code_redeem(
             raise CodeUsed
         return row
     return None
+
+
+def link_lookup(*, purpose: str, token: str) -> VerificationCode | None:
+    """The row of a link token (any key it may be stored under), live or not."""
+    return (
+        VerificationCode.objects.filter(purpose=purpose, secret_hash__in=secret_hashes(token))
+        .select_related("user")
+        .first()
+    )
 
 
 def purge_expired(now: datetime | None = None) -> int:

@@ -1,4 +1,5 @@
-"""Typed errors of the recovery flows; ``recovery.views.error_page`` turns each into a page."""
+"""Typed errors of the recovery journeys; ``recovery.views.common.error_page`` turns each into
+a page."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ class CodeInvalid(RecoveryError):
 
 
 class CodeExpired(RecoveryError):
-    """The code is right but its 30 minutes are over."""
+    """The code is right but its lifetime (``recovery.codes.CODE_LIFETIME``) is over."""
 
 
 class CodeUsed(RecoveryError):
@@ -41,3 +42,31 @@ class ResendTooSoon(RecoveryError):
     def __init__(self, wait_seconds: int) -> None:
         super().__init__(wait_seconds)
         self.wait_seconds = wait_seconds
+
+
+# --- Self-registration's own errors -------------------------------------------------------
+
+
+class NoChildConfirmed(RecoveryError):
+    """Every child was answered *non*: there is nothing to attach an account to."""
+
+
+class BirthDateMismatch(RecoveryError):
+    """*oui* with a birth date that is not the school's; counted against the three tries."""
+
+    def __init__(self, student_ids: list[int], remaining: int) -> None:
+        super().__init__(student_ids, remaining)
+        self.student_ids = student_ids
+        self.remaining = remaining
+
+
+class TooManyWrongBirthDates(RecoveryError):
+    """Three wrong birth dates in all: the flow ends and the person contacts the school."""
+
+
+class NoLegalChild(RecoveryError):
+    """The records match but name no child at legal-guardian level: only the school can help."""
+
+
+class AlreadyRegistered(RecoveryError):
+    """The matched records were tied to an account meanwhile (replayed or concurrent finish)."""

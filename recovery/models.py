@@ -7,6 +7,8 @@ from datetime import datetime
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.channels import Channel
+
 
 class VerificationCode(models.Model):
     class Purpose(models.TextChoices):
@@ -14,9 +16,7 @@ class VerificationCode(models.Model):
         SIGNUP = "signup", _("Création de compte")
         EMAIL_VERIFICATION = "email_verification", _("Vérification de l'e-mail")
 
-    class Channel(models.TextChoices):
-        SMS = "sms", _("SMS")
-        EMAIL = "email", _("E-mail")
+    Channel = Channel
 
     purpose = models.CharField(_("objet"), max_length=30, choices=Purpose.choices)
     channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices)

@@ -1,4 +1,4 @@
-"""Celery tasks of the recovery flows: thin, take what was typed, call the flow's delivery.
+"""Celery tasks of the recovery journeys: thin, take what was typed, call its delivery.
 
 The account lookups and the sending happen here, off the request path, so a known and an
 unknown identifier, phone or e-mail cost the web process the same (DESIGN §4). A password
@@ -19,9 +19,9 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from recovery import codes
-from recovery.flows.forgot_identifier import identifier_reminder_deliver
-from recovery.flows.forgot_password import password_reset_deliver
-from recovery.flows.signup_services import signup_code_deliver
+from recovery.deliveries.identifier_reminder import identifier_reminder_deliver
+from recovery.deliveries.password_reset import password_reset_deliver
+from recovery.deliveries.signup_code import signup_code_deliver
 
 
 @shared_task(name="recovery.purge_expired_codes")

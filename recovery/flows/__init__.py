@@ -1,1 +1,1 @@
-"""One module per recovery journey: a flow object and the delivery it enqueues."""
+"""Recovery journeys (request side), each a small state machine kept in the session."""

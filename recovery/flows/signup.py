@@ -1,9 +1,8 @@
-"""Parent self-registration (issue 5): names + mobile → SMS code → children → password → done.
+"""Parent self-registration: names + mobile → SMS code → children → password → done.
 
 1. ``initiate`` keeps what was typed in the session and enqueues ``recovery.deliver_signup_code``;
-   the task (``signup_services.signup_code_deliver``) looks the roster up and sends, off the
-   request path, so a match and no match get the same page, the same status and the same work
-   (DESIGN §4).
+   the task (``recovery.deliveries.signup_code``) looks the roster up and sends, off the
+   request path, so a match and no match get the same page, the same status and the same work.
 2. ``confirm`` checks the code. Signup codes have no account yet: they are keyed by purpose and
    destination (the E.164 mobile), a new one supersedes the live ones for that number, and the
    cool-down and hourly/daily quotas of ``recovery.codes`` are counted per number.
@@ -23,41 +22,46 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
-from accounts.account_services import RequestFacts
 from accounts.audit import audit_event_record
-from accounts.identifiers import identifier_stem, make_identifier, smallest_free_number
 from accounts.models import AuditEvent, Guardian, User
-from recovery import codes
+from accounts.people import Child, legal_children, unregistered_guardian_ids
+from accounts.services import GuardianAlreadyTied, next_free_identifier, parent_account_register
+from core.channels import Channel
+from core.http import RequestFacts
+from notifications.services import notification_send
+from recovery import codes, tasks
 from recovery.errors import (
-    FlowExpired,
-    ResendTooSoon,
-)
-from recovery.flows.base import SessionFlow
-from recovery.flows.signup_services import (
-    PURPOSE,
-    SMS,
     AlreadyRegistered,
     BirthDateMismatch,
-    Child,
+    FlowExpired,
     NoChildConfirmed,
     NoLegalChild,
     TooManyWrongBirthDates,
-    legal_children,
-    parent_account_register,
-    unregistered_guardian_ids,
 )
+from recovery.flows.base import SessionFlow, now_ts
 from recovery.models import VerificationCode
 
 SESSION_KEY = "recovery.signup"
-# As for the lost password: a flow outlives its code, so a late code is told "expired"; the
-# children and password steps get as long again once the code was accepted.
-FLOW_LIFETIME = 2 * codes.CODE_LIFETIME
-# Issue 5: "at most 3 tries in all" for the children's birth dates, then the school decides;
-# a new code does not buy three more for a day.
+PURPOSE = VerificationCode.Purpose.SIGNUP
+# "At most 3 tries in all" for the children's birth dates, then the school decides; a new code
+# does not buy three more for a day.
 MAX_WRONG_BIRTH_DATES = 3
 BLOCK_AFTER_WRONG_DATES = timedelta(days=1)
+
+__all__ = [
+    "AlreadyRegistered",
+    "BirthDateMismatch",
+    "Child",
+    "Decision",
+    "NoChildConfirmed",
+    "NoLegalChild",
+    "SignupFlow",
+    "Step",
+    "TooManyWrongBirthDates",
+]
 
 
 class Step:
@@ -65,13 +69,6 @@ class Step:
     CHILDREN = "children"  # the code was right: confirm the children
     PASSWORD = "password"  # noqa: S105 - a step name: note the identifier, choose a password
     DONE = "done"
-
-
-# --- The flow, driven by the views --------------------------------------------------------
-
-
-def _now_ts() -> float:
-    return timezone.now().timestamp()
 
 
 @dataclass(frozen=True)
@@ -90,16 +87,14 @@ class SignupFlow(SessionFlow):
 
     def initiate(self, *, last_name: str, first_name: str, mobile: str, ip_address: str) -> None:
         """Remember the request and enqueue the delivery; identical whether or not it matches."""
-        from recovery import tasks
-
         self._save(
             {
                 "step": Step.CODE,
                 "last_name": last_name.strip()[:150],
                 "first_name": first_name.strip()[:150],
                 "mobile": mobile,
-                "started_at": _now_ts(),
-                "sent_at": _now_ts(),
+                "started_at": now_ts(),
+                "sent_at": now_ts(),
                 "attempts": 0,
             }
         )
@@ -107,25 +102,10 @@ class SignupFlow(SessionFlow):
             last_name.strip()[:150], first_name.strip()[:150], mobile, ip_address
         )
 
-    def resume(self, *steps: str) -> dict[str, Any]:
-        """The state, if this session is at one of ``steps`` and the flow is still alive."""
-        state = self._state()
-        if state.get("step") not in steps:
-            raise FlowExpired
-        if _now_ts() - float(state.get("started_at", 0)) > FLOW_LIFETIME.total_seconds():
-            self.clear()
-            raise FlowExpired
-        return state
-
-    def step(self) -> str | None:
-        return self._state().get("step")
-
     def resend(self, *, ip_address: str) -> None:
         """Ask for a new code for the same names and number, after the cool-down."""
         state = self.resume(Step.CODE)
-        wait = self.resend_wait_seconds()
-        if wait:
-            raise ResendTooSoon(wait)
+        self._check_resend()
         self.initiate(
             last_name=state["last_name"],
             first_name=state["first_name"],
@@ -133,17 +113,13 @@ class SignupFlow(SessionFlow):
             ip_address=ip_address,
         )
 
-    def resend_wait_seconds(self) -> int:
-        elapsed = _now_ts() - float(self._state().get("sent_at", 0))
-        return max(0, int(codes.RESEND_COOLDOWN.total_seconds() - elapsed + 0.999))
-
     def confirm(self, candidate: str) -> None:
         """Check a typed code; a right one finds the records and opens the children step."""
         state = self.resume(Step.CODE)
         self._refuse_when_out_of_tries(state)
         recent = codes.recent_codes(
             VerificationCode.objects.filter(
-                purpose=PURPOSE, channel=SMS, destination=state["mobile"], user=None
+                purpose=PURPOSE, channel=Channel.SMS, destination=state["mobile"], user=None
             )
         )
         if codes.code_redeem(recent, candidate, now=timezone.now()) is None:
@@ -173,7 +149,7 @@ class SignupFlow(SessionFlow):
                 "mobile": state["mobile"],
                 "guardian_ids": guardian_ids,
                 "wrong_dates": 0,
-                "started_at": _now_ts(),
+                "started_at": now_ts(),
             }
         )
 
@@ -206,7 +182,7 @@ class SignupFlow(SessionFlow):
             step=Step.PASSWORD,
             confirmed_ids=sorted(confirmed),
             declined_ids=sorted(set(children) - set(confirmed)),
-            started_at=_now_ts(),
+            started_at=now_ts(),
         )
         self._save(state)
 
@@ -242,35 +218,38 @@ class SignupFlow(SessionFlow):
         The identifier is computed again at creation; it changes only if taken meanwhile."""
         state = self.resume(Step.PASSWORD)
         first_name, last_name = self._school_names(state)
-        stem = identifier_stem(first_name, last_name)
-        taken = set(
-            User.objects.filter(identifier__startswith=stem).values_list("identifier", flat=True)
-        )
-        identifier = make_identifier(stem, smallest_free_number(stem, taken))
         return User(
-            identifier=identifier,
+            identifier=next_free_identifier(first_name=first_name, last_name=last_name),
             kind=User.Kind.PARENT,
             first_name=first_name,
             last_name=last_name,
         )
 
     def is_done(self) -> bool:
-        return self._state().get("step") == Step.DONE
+        return self.step() == Step.DONE
 
     def finish(self, *, password: str, facts: RequestFacts) -> User:
         """Create the account once; the state becomes DONE (the caller logs the person in)."""
         state = self.resume(Step.PASSWORD)
         try:
-            user = parent_account_register(
-                guardian_ids=state["guardian_ids"],
-                confirmed_ids=state["confirmed_ids"],
-                declined_ids=state["declined_ids"],
-                password=password,
-                mobile=state["mobile"],
-                facts=facts,
-            )
-        except AlreadyRegistered:
+            with transaction.atomic():
+                user = parent_account_register(
+                    guardian_ids=state["guardian_ids"],
+                    confirmed_ids=state["confirmed_ids"],
+                    declined_ids=state["declined_ids"],
+                    password=password,
+                    facts=facts,
+                )
+                notification_send(
+                    channel=Channel.SMS,
+                    destination=state["mobile"],
+                    template="welcome",
+                    context={"identifier": user.identifier},
+                    user=user,
+                    establishment=user.guardian_records.order_by("pk").first().establishment,  # type: ignore[union-attr]
+                )
+        except GuardianAlreadyTied:
             self.clear()
-            raise
-        self._save({"step": Step.DONE, "user_id": user.pk, "started_at": _now_ts()})
+            raise AlreadyRegistered from None
+        self._save({"step": Step.DONE, "user_id": user.pk, "started_at": now_ts()})
         return user

@@ -129,7 +129,7 @@ def test_an_impossible_mobile_is_refused_in_french(secretary: Client) -> None:
         },
     )
     assert response.status_code == HTTPStatus.OK
-    assert "Numéro de mobile invalide" in response.content.decode()
+    assert "Ce numéro de mobile n&#x27;est pas valide" in response.content.decode()
     guardian.refresh_from_db()
     assert guardian.mobile == "+33611223344"
 
@@ -236,7 +236,7 @@ def test_a_six_digit_code_cannot_be_used_as_a_link(client: Client) -> None:
 
 
 def test_the_secretariat_unlocks_a_locked_parent(secretary: Client) -> None:
-    from accounts.throttling import login_failure_record, login_wait_seconds
+    from core.ratelimits import login_failure_record, login_wait_seconds
 
     karim = User.objects.get(identifier="karim.martin1")
     for _ in range(10):
@@ -250,7 +250,7 @@ def test_the_secretariat_unlocks_a_locked_parent(secretary: Client) -> None:
 def test_the_account_list_shows_school_lock_and_last_message(
     secretary: Client, django_capture_on_commit_callbacks
 ) -> None:
-    from accounts.throttling import login_failure_record
+    from core.ratelimits import login_failure_record
     from notifications.services import notification_send
 
     karim = User.objects.get(identifier="karim.martin1")

@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 
 from accounts.identifiers import (
     FALLBACK_STEM,
-    fold_name,
     identifier_stem,
     make_identifier,
     smallest_free_number,
 )
 from accounts.models import User
 from accounts.services import user_create
+from core.text import fold_name
 
 STEM_SHAPE = re.compile(r"[a-z]+(-[a-z]+)*(\.[a-z]+(-[a-z]+)*)?")
 

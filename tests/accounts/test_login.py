@@ -33,8 +33,8 @@ def test_the_login_page_is_public_and_french(client: Client) -> None:
 def test_a_parent_logs_in_and_lands_on_their_account(client: Client, parent: User) -> None:
     response = post_login(client, parent.identifier, DEMO_PASSWORD)
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == reverse("accounts:account")
-    page = client.get(reverse("accounts:account"))
+    assert response["Location"] == reverse("myaccount:account")
+    page = client.get(reverse("myaccount:account"))
     assert page.status_code == HTTPStatus.OK
     assert "Léa Dupont" in page.content.decode()
     assert "06 •• •• •• 78" in page.content.decode()
@@ -96,7 +96,7 @@ def test_an_offsite_next_is_ignored(client: Client, parent: User) -> None:
     response = client.post(
         url, {"identifier": parent.identifier, "password": DEMO_PASSWORD, "next": "//evil.example"}
     )
-    assert response["Location"] == reverse("accounts:account")
+    assert response["Location"] == reverse("myaccount:account")
 
 
 def test_a_local_next_is_followed(client: Client, parent: User) -> None:
@@ -112,7 +112,7 @@ def test_a_post_without_csrf_token_is_refused_in_french(parent: User) -> None:
 
 
 def test_the_account_page_requires_login(client: Client) -> None:
-    response = client.get(reverse("accounts:account"))
+    response = client.get(reverse("myaccount:account"))
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"].startswith(reverse("accounts:login"))
 
@@ -122,7 +122,7 @@ def test_logout_needs_a_post_and_ends_the_session(client: Client, parent: User) 
     assert client.get(reverse("accounts:logout")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == HTTPStatus.FOUND
-    assert client.get(reverse("accounts:account")).status_code == HTTPStatus.FOUND
+    assert client.get(reverse("myaccount:account")).status_code == HTTPStatus.FOUND
     assert AuditEvent.objects.filter(event_type="logout", subject=parent).exists()
 
 

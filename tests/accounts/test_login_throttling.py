@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
-from accounts.throttling import IDENTIFIER_POLICY, login_throttle_clear
+from core.ratelimits import IDENTIFIER_POLICY, login_throttle_clear
 from tests.conftest import DEMO_PASSWORD
 from tests.helpers import comparable_page
 

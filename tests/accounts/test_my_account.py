@@ -27,13 +27,13 @@ def logged_in(user: User, password: str = DEMO_PASSWORD, agent: str = "Mozilla/5
         reverse("accounts:login"), {"identifier": user.identifier, "password": password}
     )
     assert response.status_code == HTTPStatus.FOUND
-    client.get(reverse("accounts:account"))
+    client.get(reverse("myaccount:account"))
     return client
 
 
 def change_password(client: Client, current: str = DEMO_PASSWORD, new: str = NEW_PASSWORD):  # type: ignore[no-untyped-def]
     return client.post(
-        reverse("accounts:change_password"),
+        reverse("myaccount:change_password"),
         {"current_password": current, "new_password1": new, "new_password2": new},
     )
 
@@ -46,8 +46,8 @@ def test_changing_the_password_ends_the_other_sessions_and_warns_by_sms(
     with django_capture_on_commit_callbacks(execute=True):
         response = change_password(laptop)
     assert response.status_code == HTTPStatus.FOUND
-    assert laptop.get(reverse("accounts:account")).status_code == HTTPStatus.OK
-    assert phone.get(reverse("accounts:account")).status_code == HTTPStatus.FOUND
+    assert laptop.get(reverse("myaccount:account")).status_code == HTTPStatus.OK
+    assert phone.get(reverse("myaccount:account")).status_code == HTTPStatus.FOUND
     assert UserSession.objects.filter(user=parent).count() == 1
     assert "patrick.dupont1" in LocmemSmsBackend.outbox[0].body
     assert AuditEvent.objects.filter(event_type="password_changed", subject=parent).exists()
@@ -77,7 +77,7 @@ def test_a_refused_password_change_says_why(
 def test_mismatched_confirmation_is_refused(parent: User) -> None:
     client = logged_in(parent)
     response = client.post(
-        reverse("accounts:change_password"),
+        reverse("myaccount:change_password"),
         {"current_password": DEMO_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": "x"},
     )
     assert "pas identiques" in response.content.decode()
@@ -87,14 +87,14 @@ def test_a_temporary_password_must_be_changed_before_anything_else(parent: User)
     parent.must_change_password = True
     parent.save(update_fields=["must_change_password"])
     client = logged_in(parent)
-    for url in (reverse("accounts:account"), reverse("accounts:journal"), "/admin/"):
+    for url in (reverse("myaccount:account"), reverse("myaccount:journal"), "/admin/"):
         response = client.get(url)
         assert response.status_code == HTTPStatus.FOUND
-        assert response["Location"] == reverse("accounts:change_password")
-    page = client.get(reverse("accounts:change_password"))
+        assert response["Location"] == reverse("myaccount:change_password")
+    page = client.get(reverse("myaccount:change_password"))
     assert "provisoire" in page.content.decode()
     assert change_password(client).status_code == HTTPStatus.FOUND
-    assert client.get(reverse("accounts:account")).status_code == HTTPStatus.OK
+    assert client.get(reverse("myaccount:account")).status_code == HTTPStatus.OK
     assert not Client().login(username=parent.identifier, password=DEMO_PASSWORD)
 
 
@@ -107,15 +107,15 @@ def test_a_new_email_is_used_only_once_verified(
 ) -> None:
     client = logged_in(parent)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("accounts:change_email"), {"email": "Patrick@Exemple.FR"})
+        response = client.post(reverse("myaccount:change_email"), {"email": "Patrick@Exemple.FR"})
     assert response.status_code == HTTPStatus.OK
     parent.refresh_from_db()
     assert parent.email == ""
     opened = client.get(path_of(verification_link()))
-    assert opened["Location"] == reverse("accounts:verify_email")
-    page = client.get(reverse("accounts:verify_email"))
+    assert opened["Location"] == reverse("myaccount:verify_email")
+    page = client.get(reverse("myaccount:verify_email"))
     assert "Patrick@exemple.fr" in page.content.decode()
-    assert client.post(reverse("accounts:verify_email")).status_code == HTTPStatus.FOUND
+    assert client.post(reverse("myaccount:verify_email")).status_code == HTTPStatus.FOUND
     parent.refresh_from_db()
     assert parent.email == "Patrick@exemple.fr" and parent.has_verified_email
 
@@ -129,20 +129,20 @@ def test_an_email_link_works_once_and_not_after_24_hours(
 ) -> None:
     client = logged_in(parent)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:change_email"), {"email": "a@exemple.fr"})
+        client.post(reverse("myaccount:change_email"), {"email": "a@exemple.fr"})
     link = path_of(verification_link())
     with time_machine.travel(timezone.now() + timedelta(hours=25)):
         late = logged_in(parent)
         late.get(link)
-        expired = late.post(reverse("accounts:verify_email"))
+        expired = late.post(reverse("myaccount:verify_email"))
     assert expired.status_code == HTTPStatus.BAD_REQUEST
     assert "expiré" in expired.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:change_email"), {"email": "b@exemple.fr"})
+        client.post(reverse("myaccount:change_email"), {"email": "b@exemple.fr"})
     client.get(path_of(verification_link()))
-    assert client.post(reverse("accounts:verify_email")).status_code == HTTPStatus.FOUND
+    assert client.post(reverse("myaccount:verify_email")).status_code == HTTPStatus.FOUND
     client.get(path_of(verification_link()))
-    assert client.post(reverse("accounts:verify_email")).status_code == HTTPStatus.BAD_REQUEST
+    assert client.post(reverse("myaccount:verify_email")).status_code == HTTPStatus.BAD_REQUEST
 
 
 def test_a_superseded_link_and_another_accounts_link_are_refused(
@@ -150,16 +150,16 @@ def test_a_superseded_link_and_another_accounts_link_are_refused(
 ) -> None:  # type: ignore[no-untyped-def]
     client = logged_in(parent)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:change_email"), {"email": "a@exemple.fr"})
+        client.post(reverse("myaccount:change_email"), {"email": "a@exemple.fr"})
     first = path_of(verification_link())
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:change_email"), {"email": "b@exemple.fr"})
+        client.post(reverse("myaccount:change_email"), {"email": "b@exemple.fr"})
     client.get(first)
-    assert client.post(reverse("accounts:verify_email")).status_code == HTTPStatus.BAD_REQUEST
+    assert client.post(reverse("myaccount:verify_email")).status_code == HTTPStatus.BAD_REQUEST
     other = make_parent_account(make_guardian(college, first_name="Sophie", mobile=""))
     intruder = logged_in(other)
     intruder.get(path_of(verification_link()))
-    assert intruder.post(reverse("accounts:verify_email")).status_code == HTTPStatus.BAD_REQUEST
+    assert intruder.post(reverse("myaccount:verify_email")).status_code == HTTPStatus.BAD_REQUEST
 
 
 def test_the_old_address_is_told_when_the_email_changes(
@@ -169,22 +169,22 @@ def test_the_old_address_is_told_when_the_email_changes(
     parent.save(update_fields=["email", "email_verified_at"])
     client = logged_in(parent)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:change_email"), {"email": "nouvelle@exemple.fr"})
+        client.post(reverse("myaccount:change_email"), {"email": "nouvelle@exemple.fr"})
     client.get(path_of(verification_link()))
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:verify_email"))
+        client.post(reverse("myaccount:verify_email"))
     assert mail.outbox[-1].to == ["ancienne@exemple.fr"]
 
 
 def test_sessions_are_listed_and_can_be_ended(parent: User) -> None:
     phone = logged_in(parent, agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) Safari/604.1")
     laptop = logged_in(parent, agent="Mozilla/5.0 (Windows NT 10.0) Firefox/133.0")
-    page = laptop.get(reverse("accounts:sessions")).content.decode()
+    page = laptop.get(reverse("myaccount:sessions")).content.decode()
     assert "Safari sur iPhone" in page and "Firefox sur Windows" in page
     phone_row = UserSession.objects.get(user_agent__contains="iPhone")
-    laptop.post(reverse("accounts:sessions"), {"session": phone_row.pk})
-    assert phone.get(reverse("accounts:account")).status_code == HTTPStatus.FOUND
-    assert laptop.get(reverse("accounts:account")).status_code == HTTPStatus.OK
+    laptop.post(reverse("myaccount:sessions"), {"session": phone_row.pk})
+    assert phone.get(reverse("myaccount:account")).status_code == HTTPStatus.FOUND
+    assert laptop.get(reverse("myaccount:account")).status_code == HTTPStatus.OK
 
 
 def test_nobody_ends_someone_elses_session(parent: User, college) -> None:  # type: ignore[no-untyped-def]
@@ -192,16 +192,16 @@ def test_nobody_ends_someone_elses_session(parent: User, college) -> None:  # ty
     other = make_parent_account(make_guardian(college, first_name="Sophie", mobile=""))
     attacker = logged_in(other)
     row = UserSession.objects.get(user=parent)
-    attacker.post(reverse("accounts:sessions"), {"session": row.pk})
-    assert victim.get(reverse("accounts:account")).status_code == HTTPStatus.OK
-    assert attacker.post(reverse("accounts:sessions"), {"session": "abc"}).status_code == 400
+    attacker.post(reverse("myaccount:sessions"), {"session": row.pk})
+    assert victim.get(reverse("myaccount:account")).status_code == HTTPStatus.OK
+    assert attacker.post(reverse("myaccount:sessions"), {"session": "abc"}).status_code == 400
 
 
 def test_the_journal_shows_the_accounts_own_recent_events(parent: User) -> None:
     with time_machine.travel(timezone.now() - timedelta(days=120)):
         logged_in(parent)
     client = logged_in(parent, agent="Mozilla/5.0 (Linux; Android 14) Chrome/130.0 Mobile")
-    page = client.get(reverse("accounts:journal")).content.decode()
+    page = client.get(reverse("myaccount:journal")).content.decode()
     assert page.count("Connexion réussie") == 1
     assert "Chrome sur Android" in page
 
@@ -209,11 +209,11 @@ def test_the_journal_shows_the_accounts_own_recent_events(parent: User) -> None:
 def test_a_parent_reports_a_child_that_is_not_theirs(parent: User, college) -> None:  # type: ignore[no-untyped-def]
     client = logged_in(parent)
     child = parent.guardian_records.get().students.get()
-    url = reverse("accounts:report_attachment", args=[child.pk])
+    url = reverse("myaccount:report_attachment", args=[child.pk])
     assert client.post(url, {"comment": "Je ne connais pas cet enfant."}).status_code == 302
     assert client.post(url, {"comment": "Encore"}).status_code == 302
     report = AttachmentReport.objects.get()
     assert (report.student, report.establishment, report.status) == (child, college, "open")
     stranger = make_student(college, first_name="Inconnu")
-    other_url = reverse("accounts:report_attachment", args=[stranger.pk])
+    other_url = reverse("myaccount:report_attachment", args=[stranger.pk])
     assert client.get(other_url).status_code == HTTPStatus.NOT_FOUND

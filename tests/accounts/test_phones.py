@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounts.phones import InvalidPhoneNumber, mask_phone, normalize_mobile
+from core.phones import InvalidPhoneNumber, mask_phone, normalize_mobile
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.models import Establishment
-from accounts.uai import CHECK_LETTERS, is_valid_uai, uai_check_letter, validate_uai
+from core.uai import CHECK_LETTERS, is_valid_uai, uai_check_letter, validate_uai
 
 digits7 = st.integers(min_value=0, max_value=9_999_999).map(lambda n: f"{n:07d}")
 

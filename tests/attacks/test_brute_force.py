@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Establishment, User
-from accounts.throttling import IDENTIFIER_POLICY, IP_POLICY, LOCK_SECONDS
+from core.ratelimits import IDENTIFIER_POLICY, IP_POLICY, LOCK_SECONDS
 from recovery import codes
 from recovery.models import VerificationCode
 from tests.attacks.conftest import WRONG_PASSWORD, make_parents

@@ -26,8 +26,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import throttling
 from accounts.models import User
+from core import ratelimits as throttling
 from recovery import codes
 from tests.attacks.conftest import WRONG_PASSWORD
 from tests.helpers import comparable_headers, comparable_page
@@ -254,11 +254,11 @@ def test_a_wrong_birth_date_says_the_same_whether_or_not_another_child_has_it(
 def test_asking_for_another_accounts_email_looks_like_asking_for_a_new_one(
     logged_in_parent: Client, student: User
 ) -> None:
-    logged_in_parent.get(reverse("accounts:change_email"))  # the session's first visit
+    logged_in_parent.get(reverse("myaccount:change_email"))  # the session's first visit
     answers = []
     for email in (student.email, "lea.martin@eleve.exemple.fr"):  # of the same length
         with CaptureQueriesContext(connection) as queries:
-            response = logged_in_parent.post(reverse("accounts:change_email"), {"email": email})
+            response = logged_in_parent.post(reverse("myaccount:change_email"), {"email": email})
         page = comparable_page(response.content.decode()).replace(email, "<typed>")
         answers.append((response.status_code, comparable_headers(response), page, len(queries)))
     assert answers[0][0] == HTTPStatus.OK
@@ -271,12 +271,12 @@ def test_another_accounts_email_link_looks_like_a_made_up_one(
     other = Client()
     other.force_login(student)
     with delivered():
-        other.post(reverse("accounts:change_email"), {"email": "lea.nouvelle@exemple.fr"})
+        other.post(reverse("myaccount:change_email"), {"email": "lea.nouvelle@exemple.fr"})
     real_token = mail.outbox[-1].body.split("/verifier/")[1].split("/")[0]
     made_up_token = "x" * len(real_token)
     answers = []
     for token in (real_token, made_up_token):
-        opened = logged_in_parent.get(reverse("accounts:verify_email_link", args=[token]))
+        opened = logged_in_parent.get(reverse("myaccount:verify_email_link", args=[token]))
         with CaptureQueriesContext(connection) as queries:
             response = logged_in_parent.get(opened["Location"])
         answers.append(

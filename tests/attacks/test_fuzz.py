@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from accounts import throttling
 from accounts.demo import STAFF_PASSWORD
 from accounts.models import Guardianship, User
 from accounts.services import user_create
+from core import ratelimits as throttling
 from tests.attacks.conftest import COUNTED_MODELS, row_counts
 from tests.conftest import DEMO_PASSWORD
 from tests.recovery.conftest import last_code
@@ -219,15 +219,15 @@ def steps(
     signed_in = session_of(account)
     student_id = Guardianship.objects.get(guardian__account=parent).student_id
     found["change password"] = Step(
-        reverse("accounts:change_password"),
+        reverse("myaccount:change_password"),
         ("current_password", "new_password1", "new_password2"),
         signed_in,
     )
-    found["change e-mail"] = Step(reverse("accounts:change_email"), ("email",), signed_in)
-    found["verify e-mail"] = Step(reverse("accounts:verify_email"), (), signed_in)
-    found["sessions"] = Step(reverse("accounts:sessions"), ("session",), signed_in)
+    found["change e-mail"] = Step(reverse("myaccount:change_email"), ("email",), signed_in)
+    found["verify e-mail"] = Step(reverse("myaccount:verify_email"), (), signed_in)
+    found["sessions"] = Step(reverse("myaccount:sessions"), ("session",), signed_in)
     found["report"] = Step(
-        reverse("accounts:report_attachment", args=[student_id]), ("comment",), signed_in
+        reverse("myaccount:report_attachment", args=[student_id]), ("comment",), signed_in
     )
     # Two-factor: a staff member with an authenticator app, between password and code.
     staff = user_create(
@@ -303,7 +303,7 @@ PAGES = [
     "legal_notice",
     "accessibility",
     "accounts:login",
-    "accounts:account",
+    "myaccount:account",
     "recovery:forgot_identifier",
     "recovery:forgot_identifier_sent",
     "recovery:forgot_password",
@@ -362,7 +362,7 @@ def test_an_id_beyond_the_database_range_is_a_404_not_a_500(
     student_id: int, steps: dict[str, Step]
 ) -> None:
     signed_in = copy_of(steps["change password"].session)
-    signed_in.get(reverse("accounts:account"))  # the browser is known (its UserSession row)
+    signed_in.get(reverse("myaccount:account"))  # the browser is known (its UserSession row)
     before = row_counts()
     response = signed_in.post(f"/mon-compte/signaler/{student_id}/", {"comment": "x"})
     assert response.status_code == HTTPStatus.NOT_FOUND

@@ -50,10 +50,10 @@ PUBLIC_POSTS = [
 ]
 ACCOUNT_POSTS = [
     ("accounts:logout", {}),
-    ("accounts:change_password", {"current_password": DEMO_PASSWORD}),
-    ("accounts:change_email", {"email": "nouvelle@exemple.fr"}),
-    ("accounts:verify_email", {}),
-    ("accounts:sessions", {"session": ""}),
+    ("myaccount:change_password", {"current_password": DEMO_PASSWORD}),
+    ("myaccount:change_email", {"email": "nouvelle@exemple.fr"}),
+    ("myaccount:verify_email", {}),
+    ("myaccount:sessions", {"session": ""}),
 ]
 
 
@@ -80,7 +80,7 @@ def test_an_account_form_posted_without_its_token_is_refused_in_french(
 ) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(parent)
-    client.get(reverse("accounts:account"))  # the browser is known (its UserSession row)
+    client.get(reverse("myaccount:account"))  # the browser is known (its UserSession row)
     before = row_counts()
     _assert_french_csrf_refusal(client.post(reverse(name), data))
     assert row_counts() == before
@@ -91,7 +91,7 @@ def test_the_other_logged_in_forms_need_their_token_too(parent: User) -> None:
     seed_demo()
     staff = User.objects.get(identifier="claire.bernard1")
     for user, url in (
-        (parent, reverse("accounts:report_attachment", args=[student_id])),
+        (parent, reverse("myaccount:report_attachment", args=[student_id])),
         (staff, reverse("accounts:two_factor")),
         (staff, reverse("admin:accounts_user_changelist")),
     ):
@@ -118,7 +118,7 @@ def test_a_session_cookie_chosen_by_an_attacker_is_never_adopted(parent: User) -
     )
     key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     assert key != PLANTED
-    assert client.get(reverse("accounts:account")).status_code == HTTPStatus.OK
+    assert client.get(reverse("myaccount:account")).status_code == HTTPStatus.OK
 
 
 def test_the_session_key_changes_when_a_reset_code_is_accepted_and_after_the_reset(
@@ -169,10 +169,10 @@ def test_the_session_key_changes_at_each_signup_step_that_grants_something(
     keys.append(client.session.session_key)
     answer(client, {nadia.children[0]: ("oui", "23/11/2011")})
     response = finish(client)
-    assert response["Location"] == reverse("accounts:account")
+    assert response["Location"] == reverse("myaccount:account")
     keys.append(client.session.session_key)
     assert len(set(keys)) == 3
-    assert client.get(reverse("accounts:account")).status_code == HTTPStatus.OK
+    assert client.get(reverse("myaccount:account")).status_code == HTTPStatus.OK
 
 
 # --- Open redirects -----------------------------------------------------------------------
@@ -268,11 +268,11 @@ PUBLIC_PAGES = [
     "recovery:signup",
 ]
 ACCOUNT_PAGES = [
-    "accounts:account",
-    "accounts:change_password",
-    "accounts:change_email",
-    "accounts:journal",
-    "accounts:sessions",
+    "myaccount:account",
+    "myaccount:change_password",
+    "myaccount:change_email",
+    "myaccount:journal",
+    "myaccount:sessions",
 ]
 
 

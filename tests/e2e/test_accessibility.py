@@ -265,7 +265,7 @@ def test_signup_pages(audit: Audit) -> None:
     audit.fill("input[name=new_password1]", NEW_PASSWORD)
     audit.fill("input[name=new_password2]", NEW_PASSWORD)
     audit.submit("inscription terminée, mon compte")
-    assert audit.page.url.endswith(reverse("accounts:account"))  # type: ignore[attr-defined]
+    assert audit.page.url.endswith(reverse("myaccount:account"))  # type: ignore[attr-defined]
     audit.assert_clean(pages=10)
 
 
@@ -273,25 +273,25 @@ def test_account_pages(audit: Audit, settings) -> None:  # type: ignore[no-untyp
     settings.SITE_URL = audit.base_url
     audit.log_in("patrick.dupont1", PARENT_PASSWORD)
     audit.check("mon compte")
-    audit.goto(reverse("accounts:change_password"), "changer de mot de passe")
+    audit.goto(reverse("myaccount:change_password"), "changer de mot de passe")
     audit.submit("changer de mot de passe, champs vides")
-    audit.goto(reverse("accounts:change_email"), "adresse e-mail")
+    audit.goto(reverse("myaccount:change_email"), "adresse e-mail")
     audit.submit("adresse e-mail, vide")
     audit.fill("input[name=email]", "patrick.dupont@exemple.fr")
     audit.submit("adresse e-mail, lien envoyé")
     link = re.search(r"https?://\S+/mon-compte/e-mail/verifier/\S+/", mail.outbox[-1].body)
     audit.goto(link.group(0).removeprefix(audit.base_url), "adresse e-mail, confirmer")  # type: ignore[union-attr]
-    invalid = reverse("accounts:verify_email_link", args=["jeton-invalide"])
+    invalid = reverse("myaccount:verify_email_link", args=["jeton-invalide"])
     audit.goto(invalid, "adresse e-mail, lien invalide")
     add_widest_entries("patrick.dupont1")
-    audit.goto(reverse("accounts:sessions"), "sessions")
-    audit.goto(reverse("accounts:journal"), "journal")
+    audit.goto(reverse("myaccount:sessions"), "sessions")
+    audit.goto(reverse("myaccount:journal"), "journal")
     lea = Student.objects.get(first_name="Léa")
-    audit.goto(reverse("accounts:report_attachment", args=[lea.pk]), "signaler un rattachement")
+    audit.goto(reverse("myaccount:report_attachment", args=[lea.pk]), "signaler un rattachement")
     audit.submit("signaler un rattachement, envoyé")
 
     audit.log_in("jade.moreau1", TEMPORARY_PASSWORD)
-    assert audit.page.url.endswith(reverse("accounts:change_password"))  # type: ignore[attr-defined]
+    assert audit.page.url.endswith(reverse("myaccount:change_password"))  # type: ignore[attr-defined]
     audit.check("mot de passe provisoire à changer")
     audit.assert_clean(pages=13)
 

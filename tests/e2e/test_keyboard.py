@@ -61,7 +61,7 @@ def log_in_with_the_keyboard(page, password: str) -> None:  # type: ignore[no-un
     tab_to(page, "input[name=password]")
     page.keyboard.type(password)
     page.keyboard.press("Enter")
-    page.wait_for_url(page.base_url + reverse("accounts:account"))
+    page.wait_for_url(page.base_url + reverse("myaccount:account"))
 
 
 def test_the_skip_link_comes_first_and_leads_to_the_form(keyboard_page) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import delivery, housekeeping
+from notifications import delivery, housekeeping, tasks
 from notifications.backends.sms import LocmemSmsBackend
 from notifications.models import Notification
 from notifications.services import notification_send
@@ -33,10 +33,10 @@ def test_a_message_whose_task_was_lost_is_sent_by_the_requeue(
     settings, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
     notification = queued_sms()  # its task was never run: the broker lost it
-    assert housekeeping.requeue_stuck() == 0
+    assert tasks.requeue_stuck() == 0
     later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_STUCK_AFTER_SECONDS + 1)
     with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
-        assert housekeeping.requeue_stuck() == 1
+        assert tasks.requeue_stuck() == 1
     notification.refresh_from_db()
     assert notification.status == Notification.Status.SENT
     assert len(LocmemSmsBackend.outbox) == 1
@@ -48,11 +48,11 @@ def test_a_message_held_by_a_dead_worker_is_sent_after_its_lease(
     notification = queued_sms()
     assert delivery.claim(notification.pk) is not None  # the worker died right after this
     with django_capture_on_commit_callbacks(execute=True):
-        assert housekeeping.requeue_stuck() == 0
+        assert tasks.requeue_stuck() == 0
     later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_SEND_LEASE_SECONDS + 1)
     with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
-        assert housekeeping.requeue_stuck() == 1
-        assert housekeeping.requeue_stuck() == 0
+        assert tasks.requeue_stuck() == 1
+        assert tasks.requeue_stuck() == 0
     notification.refresh_from_db()
     assert notification.status == Notification.Status.SENT
     assert notification.attempts == 2

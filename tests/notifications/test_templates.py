@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from accounts.identifiers import MAX_PART_LENGTH
+from core.text import MAX_PART_LENGTH
 from notifications.rendering import SMS_SEGMENT, gsm7_length, render
 
 SMS_TEMPLATES = sorted(p.stem for p in (settings.BASE_DIR / "templates" / "sms").glob("*.txt"))

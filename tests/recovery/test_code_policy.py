@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from accounts.models import User
 from recovery import codes
+from recovery.deliveries.password_reset import password_reset_deliver
 from recovery.errors import CodeInvalid, FlowExpired, TooManyAttempts
-from recovery.flows.forgot_password import ForgotPasswordFlow, Step, password_reset_deliver
-from recovery.forms import CodeForm
+from recovery.flows.forgot_password import ForgotPasswordFlow, Step
+from recovery.forms.forgot import CodeForm
 from recovery.models import VerificationCode
 
 FULL_WIDTH = {str(d): chr(0xFF10 + d) for d in range(10)}
@@ -56,13 +57,21 @@ def test_codes_are_six_digits_and_hashed_at_rest() -> None:
     assert len(codes.new_link_token()) >= 22  # 128 bits at least
 
 
+MOBILE = "+33612345678"
+NEW_MOBILE = "+33611112222"
+
+
 @pytest.mark.django_db
 def test_an_account_gets_at_most_three_codes_an_hour_a_minute_apart(parent: User) -> None:
     start = timezone.now()
     sent = []
     for minute in (0, 0.5, 1.1, 2.2, 3.3, 61.5):
         moment = start + dt.timedelta(minutes=minute)
-        sent.append(codes.may_issue(user_id=parent.pk, purpose="password_reset", now=moment))
+        sent.append(
+            codes.may_issue(
+                user_id=parent.pk, purpose="password_reset", destination=MOBILE, now=moment
+            )
+        )
         if sent[-1]:
             codes.code_issue(
                 purpose="password_reset",
@@ -94,9 +103,50 @@ def test_an_account_gets_at_most_ten_codes_a_day(parent: User) -> None:
             created_at=start + dt.timedelta(hours=hour * 2)
         )
     later = start + dt.timedelta(hours=21)
-    assert not codes.may_issue(user_id=parent.pk, purpose="password_reset", now=later)
+    assert not codes.may_issue(
+        user_id=parent.pk, purpose="password_reset", destination=MOBILE, now=later
+    )
     assert codes.may_issue(
-        user_id=parent.pk, purpose="password_reset", now=later + dt.timedelta(hours=4)
+        user_id=parent.pk,
+        purpose="password_reset",
+        destination=MOBILE,
+        now=later + dt.timedelta(hours=4),
+    )
+
+
+@pytest.mark.django_db
+def test_the_cool_down_keys_on_the_destination_and_the_quotas_on_the_account(
+    parent: User,
+) -> None:
+    now = timezone.now()
+    for _code in range(2):
+        codes.code_issue(
+            purpose="password_reset",
+            channel="sms",
+            destination=MOBILE,
+            user_id=parent.pk,
+            secret=codes.new_code(),
+            now=now,
+        )
+    # The school has just corrected the number: the new one gets its code at once...
+    assert not codes.may_issue(
+        user_id=parent.pk, purpose="password_reset", destination=MOBILE, now=now
+    )
+    assert codes.may_issue(
+        user_id=parent.pk, purpose="password_reset", destination=NEW_MOBILE, now=now
+    )
+    codes.code_issue(
+        purpose="password_reset",
+        channel="sms",
+        destination=NEW_MOBILE,
+        user_id=parent.pk,
+        secret=codes.new_code(),
+        now=now,
+    )
+    # ...but the account's hourly quota counts the codes to every number.
+    later = now + dt.timedelta(minutes=5)
+    assert not codes.may_issue(
+        user_id=parent.pk, purpose="password_reset", destination="+33698765432", now=later
     )
 
 

@@ -12,7 +12,7 @@ from django.db import OperationalError
 from accounts.models import User
 from notifications.backends.sms import LocmemSmsBackend
 from recovery import tasks
-from recovery.flows import forgot_password
+from recovery.deliveries import password_reset as forgot_password
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

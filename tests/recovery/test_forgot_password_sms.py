@@ -87,7 +87,7 @@ def test_after_the_reset_other_sessions_end_and_every_channel_is_told(
     parent.refresh_from_db()
     assert parent.check_password(NEW_PASSWORD)
     assert not parent.must_change_password
-    account_page = elsewhere.get(reverse("accounts:account"))
+    account_page = elsewhere.get(reverse("myaccount:account"))
     assert account_page.status_code == HTTPStatus.FOUND  # signed out: sent to the login page
     assert "modifié" in LocmemSmsBackend.outbox[-1].body
     assert [message.to for message in mail.outbox] == [["patrick@exemple.fr"]]

@@ -75,7 +75,7 @@ def test_one_email_is_limited(client: Client) -> None:
 
 
 def test_phones_and_emails_reach_the_limiter_only_hashed(client: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from recovery import ratelimits
+    from core import ratelimits
 
     seen: list[str] = []
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recovery.signup_forms import EARLIEST_BIRTH_YEAR, BirthDateField, parse_birth_date
+from recovery.forms.signup import EARLIEST_BIRTH_YEAR, BirthDateField, parse_birth_date
 
 TODAY = dt.date(2026, 11, 24)
 MARCH_14 = dt.date(2012, 3, 14)

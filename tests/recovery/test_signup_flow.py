@@ -10,12 +10,13 @@ import time_machine
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
-from accounts.account_services import RequestFacts
 from accounts.models import AuditEvent, Establishment, Guardian, User
+from core.http import RequestFacts
 from notifications.backends.sms import LocmemSmsBackend
 from recovery import codes
+from recovery.deliveries import signup_code as signup_services
 from recovery.errors import CodeInvalid, CodeUsed, FlowExpired, TooManyAttempts
-from recovery.flows import signup, signup_services
+from recovery.flows import signup
 from recovery.flows.signup import Decision, SignupFlow, Step
 from recovery.models import VerificationCode
 from tests.conftest import make_guardian, make_parent_account
@@ -214,7 +215,7 @@ def test_the_children_step_expires_an_hour_after_the_code(college, delivered) ->
     nadia_family(college)
     flow = _flow_at_children(delivered)
     with (
-        time_machine.travel(timezone.now() + signup.FLOW_LIFETIME + dt.timedelta(seconds=1)),
+        time_machine.travel(timezone.now() + signup.SignupFlow.lifetime + dt.timedelta(seconds=1)),
         pytest.raises(FlowExpired),
     ):
         flow.children()

@@ -80,7 +80,7 @@ def test_it_registers_a_parent_end_to_end(client: Client, college: Establishment
 
     with delivered():
         response = finish(client)
-    assert response["Location"] == reverse("accounts:account")
+    assert response["Location"] == reverse("myaccount:account")
     user = User.objects.get(identifier="nadia.benali1")
     assert user.kind == User.Kind.PARENT and user.activated_at is not None
     assert user.check_password(NEW_PASSWORD)
@@ -89,7 +89,7 @@ def test_it_registers_a_parent_end_to_end(client: Client, college: Establishment
     assert "nadia.benali1" in LocmemSmsBackend.outbox[-1].body
     assert "Bienvenue" in LocmemSmsBackend.outbox[-1].body
 
-    account = client.get(reverse("accounts:account"))
+    account = client.get(reverse("myaccount:account"))
     assert account.status_code == HTTPStatus.OK
     assert "Yanis Benali" in text(account)
     events = set(AuditEvent.objects.filter(subject=user).values_list("event_type", flat=True))
@@ -203,7 +203,7 @@ def test_answering_non_for_one_child_files_a_report_and_leaves_it_out(
     assert report.status == AttachmentReport.Status.OPEN
     assert "retiré" in report.comment
     assert not Guardianship.objects.filter(student=lina, guardian=family.guardian).exists()
-    account = text(client.get(reverse("accounts:account")))
+    account = text(client.get(reverse("myaccount:account")))
     assert "Yanis Benali" in account and "Lina Benali" not in account
 
 
@@ -240,7 +240,7 @@ def test_children_in_two_establishments_are_attached_to_one_account(
 
     user = User.objects.get(identifier="jean.moreau1")
     assert set(Guardian.objects.filter(account=user)) == set(records)
-    account = text(client.get(reverse("accounts:account")))
+    account = text(client.get(reverse("myaccount:account")))
     assert "Lou Moreau" in account and "Tom Moreau" in account
     assert "Lycée Victor Hugo" in account
 
@@ -326,7 +326,7 @@ def test_a_double_submitted_final_step_creates_one_account(client: Client, colle
     with delivered():
         first = finish(client)
         second = finish(client)
-    assert first["Location"] == second["Location"] == reverse("accounts:account")
+    assert first["Location"] == second["Location"] == reverse("myaccount:account")
     assert User.objects.count() == 1
     assert [sms.body for sms in LocmemSmsBackend.outbox].count(
         LocmemSmsBackend.outbox[-1].body

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from notifications import housekeeping, tasks
+from notifications import tasks
 from notifications.models import Notification
 from notifications.services import notification_send
 from tests.services.fake_twilio import Answer, FakeTwilio
@@ -185,7 +185,7 @@ def test_it_sends_once_when_the_worker_is_killed_mid_send(
     claimed_until = notification.claimed_until
     assert claimed_until is not None
     wait_for(lambda: timezone.now() > claimed_until, timeout=10, what="the lease to expire")
-    housekeeping.requeue_stuck()
+    tasks.requeue_stuck()
 
     wait_for_status(notification, Notification.Status.SENT)
     assert notification.attempts == 2

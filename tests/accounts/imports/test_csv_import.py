@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accounts.imports import RosterFileError
-from accounts.imports.csv_format import parse_csv
-from accounts.imports.fields import parse_date
 from accounts.models import Establishment, Guardian, Guardianship, Student
+from roster.imports import RosterFileError
+from roster.imports.csv_format import parse_csv
+from roster.imports.fields import parse_date
 from tests.accounts.imports.builders import import_samples, run_import
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.imports import RosterFileError, roster_import
-from accounts.imports.siecle import parse_siecle
 from accounts.models import Establishment
+from roster.imports import RosterFileError, roster_import
+from roster.imports.siecle import parse_siecle
 from tests.accounts.imports.builders import guardians_xml, link, person, student, students_xml
 
 pytestmark = pytest.mark.django_db

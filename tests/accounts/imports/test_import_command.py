@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Establishment, Student
+from accounts.models import AuditEvent, Establishment, Student
 from tests.accounts.imports.builders import GUARDIANS_ZIP, SAMPLES, STUDENTS_FILE
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,16 @@ def test_it_prints_the_dry_run_report_and_writes_nothing(college: Establishment)
     )
     assert "numéro de mobile impossible « 00 00 00 00 00 »" in output
     assert not Student.objects.exists()
+    assert not AuditEvent.objects.filter(event_type=AuditEvent.Type.ROSTER_IMPORTED).exists()
+
+
+def test_an_applied_import_is_written_in_the_school_journal(college: Establishment) -> None:
+    _run("--uai", "0750654D", str(SAMPLES / STUDENTS_FILE))
+
+    event = AuditEvent.objects.get(event_type=AuditEvent.Type.ROSTER_IMPORTED)
+    assert event.establishment == college
+    assert event.actor is None  # the command: no staff member behind it
+    assert event.details["rows_written"] == 5
 
 
 def test_it_applies_and_then_finds_nothing_to_change(college: Establishment) -> None:

@@ -8,8 +8,8 @@ import zipfile
 import pytest
 from pytest_django import Settings
 
-from accounts.imports import RosterFileError
 from accounts.models import Establishment
+from roster.imports import RosterFileError
 from tests.accounts.imports.builders import (
     GUARDIANS_ZIP,
     STUDENTS_FILE,

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from accounts.imports import ImportReport, roster_import
 from accounts.models import Establishment, Guardian, Guardianship, Student, User
+from roster.imports import ImportReport, roster_import
 from tests.accounts.imports.builders import (
     count_writes,
     guardians_xml,
@@ -230,7 +230,7 @@ def test_it_moves_an_ine_from_one_student_to_another(college: Establishment) -> 
 def test_it_imports_a_roster_of_another_school_side_by_side(
     college: Establishment, lycee: Establishment, family: None
 ) -> None:
-    from accounts.imports import roster_import
+    from roster.imports import roster_import
 
     roster_import(
         establishment=lycee,

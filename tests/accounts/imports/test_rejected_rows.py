@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.imports import RowIssue
 from accounts.models import Establishment, Guardian, Guardianship, Student
+from roster.imports import RowIssue
 from tests.accounts.imports.builders import (
     guardians_xml,
     link,

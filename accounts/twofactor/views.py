@@ -1,0 +1,71 @@
+"""Staff two-factor pages: enrol an authenticator app, then prove a code at each sign-in."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+
+from accounts.audit import audit_event_record
+from accounts.models import AuditEvent, User
+from accounts.twofactor import devices as twofactor
+from accounts.twofactor.forms import TokenForm
+from core.http import client_ip, user_agent
+from core.links import safe_next
+
+
+def _next(request: HttpRequest) -> str:
+    return safe_next(request, "admin:index")
+
+
+def _audit(request: HttpRequest, event_type: str) -> None:
+    audit_event_record(
+        event_type=event_type,
+        subject=request.user,  # type: ignore[arg-type]
+        actor=request.user,  # type: ignore[arg-type]
+        ip_address=client_ip(request),
+        user_agent=user_agent(request),
+    )
+
+
+@never_cache
+@sensitive_post_parameters("token")
+@require_http_methods(["GET", "POST"])
+def two_factor(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_staff:
+        raise PermissionDenied
+    form = TokenForm(data=request.POST or None)
+    context = {"form": form, "next": _next(request)}
+    if twofactor.has_confirmed_device(user):
+        if request.method == "POST" and form.is_valid():
+            device = twofactor.verify(user=user, token=form.cleaned_data["token"])
+            if device is not None:
+                otp_login(request, device)
+                _audit(request, AuditEvent.Type.TWO_FACTOR_SUCCEEDED)
+                return HttpResponseRedirect(_next(request))
+            _audit(request, AuditEvent.Type.TWO_FACTOR_FAILED)
+            form.add_error("token", _("Code incorrect ou expiré. Réessayez avec le code affiché."))
+        status = HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
+        return render(request, "accounts/two_factor_verify.html", context, status=status)
+    device = twofactor.pending_totp_device(user)
+    if request.method == "POST" and form.is_valid():
+        enrolled = twofactor.enrol_confirm(user=user, token=form.cleaned_data["token"])
+        if enrolled is not None:
+            confirmed, codes = enrolled
+            otp_login(request, confirmed)
+            _audit(request, AuditEvent.Type.TWO_FACTOR_ENROLLED)
+            return render(request, "accounts/two_factor_codes.html", {**context, "codes": codes})
+        form.add_error(
+            "token", _("Code incorrect. Vérifiez l'heure de votre téléphone et réessayez.")
+        )
+    context.update(twofactor.provisioning(device))
+    status = HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
+    return render(request, "accounts/two_factor_enrol.html", context, status=status)

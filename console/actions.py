@@ -1,0 +1,206 @@
+"""What the secretariat does from the console; every action is audited with the staff member as
+actor, so the family sees it in its journal."""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_event_record
+from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, User
+from accounts.passwords import validate_new_password
+from accounts.sessions import sessions_end
+from core.channels import Channel
+from core.http import RequestFacts
+from core.links import absolute_url
+from core.ratelimits import login_throttle_clear
+from notifications.notices import notify_account
+from notifications.services import notification_send
+from recovery.channels import RECOVERY_CHANNELS
+from recovery.deliveries.password_reset import reset_send
+from recovery.passwords import password_replace
+
+# Letters and digits a parent cannot misread on a printed letter (no 0/O, 1/l/I).
+_READABLE = "".join(ch for ch in string.ascii_letters + string.digits if ch not in "0O1lI")
+
+
+def temporary_password(user: User) -> str:
+    """Three groups of four readable characters, e.g. ``Kf7q-Wm3p-Xr9t``; meets the policy."""
+    while True:
+        groups = ["".join(secrets.choice(_READABLE) for _ in range(4)) for _ in range(3)]
+        password = "-".join(groups)
+        try:
+            validate_new_password(password, user)
+        except ValidationError:
+            continue
+        return password
+
+
+def staff_set_temporary_password(*, staff: User, user: User, ip_address: str = "") -> str:
+    """Give the account a temporary password, shown once to the staff member; the owner must
+    change it at the next sign-in, and every open session ends."""
+    password = temporary_password(user)
+    password_replace(
+        user=user,
+        new_password=password,
+        event_type=AuditEvent.Type.TEMPORARY_PASSWORD_SET,
+        facts=RequestFacts(ip_address=ip_address, user_agent=""),
+        actor=staff,
+        must_change=True,
+    )
+    return password
+
+
+def staff_set_active(*, staff: User, user: User, active: bool, ip_address: str = "") -> bool:
+    if user.is_active == active or user.is_superuser:
+        return False
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit_event_record(
+            event_type=(
+                AuditEvent.Type.ACCOUNT_REACTIVATED
+                if active
+                else AuditEvent.Type.ACCOUNT_DEACTIVATED
+            ),
+            subject=user,
+            actor=staff,
+            ip_address=ip_address,
+        )
+    if not active:
+        sessions_end(user=user)
+    return True
+
+
+def staff_change_guardian_contact(
+    *, staff: User, guardian: Guardian, mobile: str, email: str, ip_address: str = ""
+) -> None:
+    """Apply a corrected mobile or e-mail at once for every flow; the old number is told."""
+    old_mobile = guardian.mobile
+    if (mobile, email) == (guardian.mobile, guardian.email):
+        return
+    with transaction.atomic():
+        guardian.mobile, guardian.email = mobile, email
+        guardian.save(update_fields=["mobile", "email", "updated_at"])
+        if old_mobile and old_mobile != mobile and guardian.accepts_sms:
+            notification_send(
+                channel=Channel.SMS,
+                destination=old_mobile,
+                template="contact_changed",
+                user=guardian.account,
+                establishment=guardian.establishment,
+            )
+        audit_event_record(
+            event_type=AuditEvent.Type.CONTACT_CHANGED,
+            subject=guardian.account,
+            actor=staff,
+            establishment=guardian.establishment,
+            ip_address=ip_address,
+            details={"guardian": guardian.pk, "mobile_changed": old_mobile != mobile},
+        )
+
+
+def attachment_report_resolve(
+    *, staff: User, report: AttachmentReport, detach: bool, comment: str, ip_address: str = ""
+) -> None:
+    """Detach the child from the reporting parent, or dismiss the report; the parent is told."""
+    if report.status != AttachmentReport.Status.OPEN:
+        return
+    with transaction.atomic():
+        if detach and report.guardian_id:
+            Guardianship.objects.filter(
+                guardian_id=report.guardian_id, student_id=report.student_id
+            ).delete()
+        report.status = (
+            AttachmentReport.Status.DETACHED if detach else AttachmentReport.Status.DISMISSED
+        )
+        report.resolution_comment = comment[:1000]
+        report.resolved_at = timezone.now()
+        report.save(update_fields=["status", "resolution_comment", "resolved_at"])
+        if report.reporter is not None:
+            notify_account(
+                report.reporter,
+                "attachment_resolved",
+                channels=(Channel.SMS,),
+                establishment=report.establishment,
+            )
+        audit_event_record(
+            event_type=AuditEvent.Type.ATTACHMENT_RESOLVED,
+            subject=report.reporter,
+            actor=staff,
+            establishment=report.establishment,
+            ip_address=ip_address,
+            details={"report": report.pk, "detached": detach},
+        )
+
+
+def staff_invite_guardian(*, staff: User, guardian: Guardian, ip_address: str = "") -> bool:
+    """Text a legal guardian without an account the way to register; False when impossible
+    (already registered, no mobile, SMS refused, not a legal guardian)."""
+    eligible = (
+        guardian.account_id is None
+        and guardian.mobile
+        and guardian.accepts_sms
+        and guardian.guardianships.filter(responsibility_level=1).exists()
+    )
+    if not eligible:
+        return False
+    with transaction.atomic():
+        notification_send(
+            channel=Channel.SMS,
+            destination=guardian.mobile,
+            template="invitation",
+            context={
+                "school": guardian.establishment.name[:40],
+                "url": absolute_url("recovery:signup"),
+            },
+            establishment=guardian.establishment,
+        )
+        audit_event_record(
+            event_type=AuditEvent.Type.INVITATION_SENT,
+            actor=staff,
+            establishment=guardian.establishment,
+            ip_address=ip_address,
+            details={"guardian": guardian.pk},
+        )
+    return True
+
+
+def staff_send_password_reset(
+    *, staff: User, user: User, channel: Channel, ip_address: str = ""
+) -> bool:
+    """Send the owner a single-use link to choose a new password (its lifetime is
+    ``recovery.codes.CODE_LIFETIME``): by SMS to the school-declared mobile(s), or to the
+    verified e-mail. False when that channel is missing or the account is deactivated."""
+    if not user.is_active:
+        return False
+    with transaction.atomic():
+        sent = reset_send(
+            user=user,
+            way=RECOVERY_CHANNELS[channel],
+            as_code=False,
+            now=timezone.now(),
+            by_staff=True,
+        )
+        if not sent:
+            return False
+        audit_event_record(
+            event_type=AuditEvent.Type.PASSWORD_RESET_REQUESTED,
+            subject=user,
+            actor=staff,
+            ip_address=ip_address,
+            details={"channel": channel.value, "by": "staff"},
+        )
+    return True
+
+
+def staff_unlock(*, staff: User, user: User, ip_address: str = "") -> None:
+    """Lift the login delay or lock of this identifier (the owner may try again at once)."""
+    login_throttle_clear(identifier=user.identifier)
+    audit_event_record(
+        event_type=AuditEvent.Type.LOGIN_UNLOCKED, subject=user, actor=staff, ip_address=ip_address
+    )

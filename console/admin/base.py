@@ -1,0 +1,35 @@
+"""What every console page shares: the staff member behind a request, and lists scoped to the
+staff member's establishments (a superuser, at académie level, sees all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from accounts.models import Establishment, User
+from accounts.scoping import visible_establishments
+
+
+def staff_of(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class EstablishmentScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Limits a list to rows whose ``scope_path`` establishment the staff member belongs to."""
+
+    scope_path = "establishment"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        allowed = visible_establishments(staff_of(request))
+        return queryset.filter(**{f"{self.scope_path}__in": allowed}).distinct()
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.related_model is Establishment and not request.user.is_superuser:
+            kwargs["queryset"] = visible_establishments(staff_of(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

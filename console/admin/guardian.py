@@ -1,0 +1,103 @@
+"""Guardians in the console: correct a mobile or an e-mail, invite a family to register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Guardian
+from console import actions
+from console.admin.base import EstablishmentScopedAdmin, staff_of
+from console.admin.student import GuardianshipInline
+from console.search import people_filter
+from core.fields import MobileField
+from core.http import client_ip
+from core.links import absolute_url
+
+
+class GuardianForm(forms.ModelForm):  # type: ignore[type-arg]
+    mobile = MobileField(required=False, help_text=Guardian._meta.get_field("mobile").help_text)
+
+    class Meta:
+        model = Guardian
+        fields = ["mobile", "email", "accepts_sms"]
+
+
+@admin.register(Guardian)
+class GuardianAdmin(EstablishmentScopedAdmin):
+    form = GuardianForm
+    list_display = ["last_name", "first_name", "mobile", "email", "establishment", "account"]
+    list_filter = ["establishment"]
+    search_fields = ["email"]
+    readonly_fields = ["last_name", "first_name", "establishment", "external_id", "account"]
+    fields = readonly_fields[:3] + ["mobile", "email", "accepts_sms", "external_id", "account"]
+    inlines = [GuardianshipInline]
+    actions = ["invite", "print_invitation_letters"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], term: str) -> Any:
+        results, duplicates = super().get_search_results(request, queryset, term)
+        if term:
+            results |= queryset.filter(
+                people_filter(term, name_fields=["last_name", "first_name"], phone_field="mobile")
+            )
+        return results, duplicates
+
+    @admin.action(description=_("Imprimer un courrier d'invitation"), permissions=["change"])
+    def print_invitation_letters(
+        self, request: HttpRequest, queryset: QuerySet[Guardian]
+    ) -> HttpResponse:
+        guardians = list(
+            queryset.filter(account__isnull=True, guardianships__responsibility_level=1)
+            .select_related("establishment")
+            .prefetch_related("guardianships__student")
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        context = {
+            "guardians": guardians,
+            "count": len(guardians),
+            "signup_url": absolute_url("recovery:signup"),
+        }
+        return render(request, "admin/accounts/invitation_letters.html", context)
+
+    @admin.action(description=_("Inviter par SMS à créer son compte"), permissions=["change"])
+    def invite(self, request: HttpRequest, queryset: QuerySet[Guardian]) -> None:
+        sent = sum(
+            actions.staff_invite_guardian(
+                staff=staff_of(request), guardian=guardian, ip_address=client_ip(request)
+            )
+            for guardian in queryset.select_related("establishment")
+        )
+        skipped = queryset.count() - sent
+        messages.success(request, _("Invitations envoyées : %(n)d.") % {"n": sent})
+        if skipped:
+            messages.warning(
+                request,
+                _(
+                    "%(n)d responsable(s) non invité(s) : déjà inscrit, sans mobile, SMS refusés "
+                    "ou non représentant légal."
+                )
+                % {"n": skipped},
+            )
+
+    def save_model(self, request: HttpRequest, obj: Guardian, form: Any, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        current = Guardian.objects.get(pk=obj.pk)
+        actions.staff_change_guardian_contact(
+            staff=staff_of(request),
+            guardian=current,
+            mobile=form.cleaned_data["mobile"],
+            email=form.cleaned_data["email"],
+            ip_address=client_ip(request),
+        )
+        if current.accepts_sms != form.cleaned_data["accepts_sms"]:
+            current.accepts_sms = form.cleaned_data["accepts_sms"]
+            current.save(update_fields=["accepts_sms", "updated_at"])

@@ -1,0 +1,245 @@
+"""Accounts in the console: the person page ("I got nothing"), resets, temporary passwords,
+unlocking, deactivation; every action goes through console.actions and is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.models import AttachmentReport, AuditEvent, Guardianship, User
+from accounts.scoping import visible_establishments
+from console import actions
+from console.admin.base import staff_of
+from console.search import people_filter
+from core.channels import Channel
+from core.http import client_ip
+from core.links import absolute_url
+from core.ratelimits import login_is_locked
+from notifications.models import Notification
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = [
+        "identifier",
+        "last_name",
+        "first_name",
+        "kind",
+        "school_and_class",
+        "is_active",
+        "activated",
+        "email_verified",
+        "locked",
+        "last_login",
+        "last_message",
+    ]
+    list_select_related = ["student__establishment"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["identifier", "email", "student__ine"]
+    fields = [
+        "identifier",
+        "kind",
+        "first_name",
+        "last_name",
+        "email",
+        "email_verified_at",
+        "is_active",
+        "must_change_password",
+        "activated_at",
+        "last_login",
+        "date_joined",
+        "student",
+    ]
+    actions = [
+        "send_reset_sms",
+        "send_reset_email",
+        "unlock",
+        "set_temporary_password",
+        "deactivate",
+        "reactivate",
+    ]
+
+    @admin.display(description=_("établissement / classe"))
+    def school_and_class(self, obj: User) -> str:
+        if obj.student is not None:
+            return f"{obj.student.establishment.name} – {obj.student.class_name}"
+        names = {g.establishment.name for g in obj.guardian_records.all()}
+        return ", ".join(sorted(names)) or "—"
+
+    @admin.display(boolean=True, description=_("bloqué"))
+    def locked(self, obj: User) -> bool:
+        return login_is_locked(identifier=obj.identifier)
+
+    @admin.display(description=_("dernier envoi"))
+    def last_message(self, obj: User) -> str:
+        status = getattr(obj, "last_message_status", None)
+        if not status:
+            return "—"
+        return str(Notification.Status(status).label)
+
+    @admin.display(boolean=True, description=_("activé"))
+    def activated(self, obj: User) -> bool:
+        return obj.activated_at is not None
+
+    @admin.display(boolean=True, description=_("e-mail vérifié"))
+    def email_verified(self, obj: User) -> bool:
+        return obj.has_verified_email
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return list(self.fields) if not request.user.is_superuser else ["last_login"]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        user = self.get_queryset(request).filter(pk=object_id).first()
+        if user is not None:
+            extra_context = {**(extra_context or {}), **_person_page(request, user)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        latest = Notification.objects.filter(user=OuterRef("pk")).order_by("-created_at")
+        queryset = (
+            super()
+            .get_queryset(request)
+            .annotate(last_message_status=Subquery(latest.values("status")[:1]))
+            .prefetch_related("guardian_records__establishment")
+        )
+        if request.user.is_superuser:
+            return queryset
+        allowed = visible_establishments(staff_of(request))
+        return queryset.filter(
+            Q(student__establishment__in=allowed) | Q(guardian_records__establishment__in=allowed)
+        ).distinct()
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], term: str) -> Any:
+        results, duplicates = super().get_search_results(request, queryset, term)
+        if term:
+            results |= queryset.filter(
+                people_filter(
+                    term,
+                    name_fields=["last_name", "first_name"],
+                    phone_field="guardian_records__mobile",
+                )
+            )
+        return results.distinct(), True
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def _accounts_only(self, queryset: QuerySet[User]) -> QuerySet[User]:
+        return queryset.exclude(Q(is_superuser=True) | Q(kind=User.Kind.STAFF))
+
+    @admin.action(
+        description=_("Donner un mot de passe provisoire et imprimer le courrier"),
+        permissions=["change"],
+    )
+    def set_temporary_password(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse:
+        letters = []
+        for user in self._accounts_only(queryset).order_by("last_name", "first_name"):
+            password = actions.staff_set_temporary_password(
+                staff=staff_of(request), user=user, ip_address=client_ip(request)
+            )
+            letters.append({"user": user, "password": password, "schools": _schools(user)})
+        login_url = absolute_url("accounts:login")
+        context = {"letters": letters, "count": len(letters), "login_url": login_url}
+        return render(request, "admin/accounts/letters.html", context)
+
+    @admin.action(
+        description=_("Envoyer un lien de nouveau mot de passe par SMS"), permissions=["change"]
+    )
+    def send_reset_sms(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._send_reset(request, queryset, Channel.SMS)
+
+    @admin.action(
+        description=_("Envoyer un lien de nouveau mot de passe par e-mail"), permissions=["change"]
+    )
+    def send_reset_email(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._send_reset(request, queryset, Channel.EMAIL)
+
+    def _send_reset(self, request: HttpRequest, queryset: QuerySet[User], channel: Channel) -> None:
+        accounts = list(self._accounts_only(queryset))
+        sent = sum(
+            actions.staff_send_password_reset(
+                staff=staff_of(request), user=user, channel=channel, ip_address=client_ip(request)
+            )
+            for user in accounts
+        )
+        messages.success(request, _("Liens envoyés : %(n)d.") % {"n": sent})
+        if sent < len(accounts):
+            messages.warning(
+                request,
+                _(
+                    "%(n)d compte(s) sans ce canal (aucun mobile accepté pour les SMS, ou "
+                    "e-mail non vérifié) : utilisez le mot de passe provisoire et le courrier."
+                )
+                % {"n": len(accounts) - sent},
+            )
+
+    @admin.action(description=_("Débloquer la connexion"), permissions=["change"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in self._accounts_only(queryset):
+            actions.staff_unlock(staff=staff_of(request), user=user, ip_address=client_ip(request))
+        messages.success(request, _("Connexion débloquée."))
+
+    @admin.action(description=_("Désactiver les comptes sélectionnés"), permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_active(request, queryset, active=False)
+
+    @admin.action(description=_("Réactiver les comptes sélectionnés"), permissions=["change"])
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_active(request, queryset, active=True)
+
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[User], *, active: bool) -> None:
+        changed = sum(
+            actions.staff_set_active(
+                staff=staff_of(request), user=user, active=active, ip_address=client_ip(request)
+            )
+            for user in self._accounts_only(queryset)
+        )
+        messages.success(
+            request,
+            ngettext("%(n)d compte modifié.", "%(n)d comptes modifiés.", changed) % {"n": changed},
+        )
+
+
+def _person_page(request: HttpRequest, user: User) -> dict[str, Any]:
+    """Everything the secretariat needs on one page to answer "I got nothing"."""
+    allowed = visible_establishments(staff_of(request))
+    guardians = user.guardian_records.filter(establishment__in=allowed).prefetch_related(
+        "guardianships__student"
+    )
+    student_guardians = (
+        Guardianship.objects.filter(student=user.student).select_related("guardian")
+        if user.student_id and user.student.establishment in allowed  # type: ignore[union-attr]
+        else []
+    )
+    return {
+        "person_guardian_records": guardians,
+        "person_student_guardians": student_guardians,
+        "person_notifications": Notification.objects.filter(user=user)[:20],
+        "person_reports": AttachmentReport.objects.filter(reporter=user, establishment__in=allowed),
+        "person_events": AuditEvent.objects.filter(subject=user).select_related("actor")[:50],
+    }
+
+
+def _schools(user: User) -> list[str]:
+    if user.student_id:
+        return [user.student.establishment.name]  # type: ignore[union-attr]
+    return sorted(
+        {g.establishment.name for g in user.guardian_records.select_related("establishment")}
+    )

@@ -1,0 +1,43 @@
+"""The secretariat console's admin site: staff must have proved a second factor to enter
+(when ``ADMIN_REQUIRES_OTP``, on by default with DEBUG off)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scoping import visible_establishments
+from console import dashboard
+
+
+class PortalAdminSite(admin.AdminSite):
+    site_header = _("Console du secrétariat")
+    site_title = _("Console du secrétariat")
+    index_title = _("Accueil")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        allowed = super().has_permission(request)
+        if allowed and settings.ADMIN_REQUIRES_OTP:
+            return bool(request.user.is_verified())  # type: ignore[union-attr]
+        return allowed
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        schools = visible_establishments(request.user)  # type: ignore[arg-type]
+        boards = [dashboard.build(school) for school in schools[:10]]
+        return super().index(request, {**(extra_context or {}), "dashboards": boards})
+
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.is_staff and not self.has_permission(request):
+            target = request.GET.get("next") or reverse("admin:index")
+            return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': target})}")
+        return super().login(request, extra_context)

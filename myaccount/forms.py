@@ -1,0 +1,86 @@
+"""Forms of Mon compte: shape checks and French messages; rules live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import PASSWORD_MAX, NewPasswordMixin
+from accounts.models import User
+from core.text import canonical_email
+from recovery.codes import lifetimes
+
+
+class PasswordChangeForm(NewPasswordMixin):
+    current_password = forms.CharField(
+        label=_("Mot de passe actuel"),
+        max_length=PASSWORD_MAX,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["current_password", "new_password1", "new_password2"]
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_current_password(self) -> str:
+        password = self.cleaned_data["current_password"]
+        if not self.user.check_password(password):
+            raise ValidationError(
+                _("Le mot de passe actuel est incorrect."), code="password_incorrect"
+            )
+        return password
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("current_password") and cleaned.get("current_password") == cleaned.get(
+            "new_password1"
+        ):
+            self.add_error(
+                "new_password1",
+                ValidationError(
+                    _("Choisissez un mot de passe différent de l'actuel."), code="password_same"
+                ),
+            )
+        return cleaned
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Adresse e-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = (
+            gettext("Un lien de confirmation valable %(email_link_hours)d heures y sera envoyé.")
+            % lifetimes()
+        )
+
+    def clean_email(self) -> str:
+        local, _at, domain = self.cleaned_data["email"].strip().rpartition("@")
+        email = f"{local}@{domain.lower()}"
+        if self.user.has_verified_email and canonical_email(email) == canonical_email(
+            self.user.email
+        ):
+            raise ValidationError(
+                _("C'est déjà votre adresse e-mail vérifiée."), code="email_unchanged"
+            )
+        return email
+
+
+class AttachmentReportForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Précisions pour l'établissement (facultatif)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

@@ -1,0 +1,152 @@
+"""Mon compte pages. Each view parses its form, calls one service, renders or redirects."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Guardianship, Student, User
+from core.converters import parse_database_id
+from core.http import request_facts
+from core.ratelimits import consume_or_429
+from myaccount import selectors, services
+from myaccount.forms import AttachmentReportForm, EmailChangeForm, PasswordChangeForm
+from recovery.errors import LinkInvalid
+from recovery.flows.email_verification import EmailVerificationFlow
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _status(request: HttpRequest) -> int:
+    return HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
+
+
+@never_cache
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "myaccount/account.html", selectors.account_page(_user(request)))
+
+
+@never_cache
+@sensitive_post_parameters("current_password", "new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def change_password(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = PasswordChangeForm(user, data=request.POST or None)
+    if request.method == "POST":
+        if limited := consume_or_429(request, action="change_password"):
+            return limited
+        if form.is_valid():
+            services.password_change(
+                user=user,
+                new_password=form.cleaned_data["new_password1"],
+                facts=request_facts(request),
+            )
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Votre mot de passe a été modifié."))
+            return redirect("myaccount:account")
+    context = {"form": form, "forced": user.must_change_password}
+    return render(request, "myaccount/change_password.html", context, status=_status(request))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def change_email(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = EmailChangeForm(user, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if limited := consume_or_429(request, action="change_email", key=email):
+            return limited
+        services.email_change_request(user=user, new_email=email, facts=request_facts(request))
+        return render(request, "myaccount/email_sent.html", {"email": email})
+    return render(request, "myaccount/change_email.html", {"form": form}, status=_status(request))
+
+
+@login_not_required
+@never_cache
+def verify_email_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Keep the token out of the address bar and Referer: into the session, then redirect."""
+    EmailVerificationFlow(request.session).open_link(token)
+    return redirect("myaccount:verify_email")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_email(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    flow = EmailVerificationFlow(request.session)
+    try:
+        if request.method == "POST":
+            address = flow.finish(user=user, facts=request_facts(request))
+            messages.success(request, _("L'adresse %(email)s est vérifiée.") % {"email": address})
+            return redirect("myaccount:account")
+        link = flow.link(user)
+    except LinkInvalid:
+        return render(request, "myaccount/email_link_invalid.html", status=HTTPStatus.BAD_REQUEST)
+    return render(request, "myaccount/verify_email.html", {"email": link.destination})
+
+
+@never_cache
+def journal(request: HttpRequest) -> HttpResponse:
+    return render(request, "myaccount/journal.html", {"events": selectors.journal(_user(request))})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sessions(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if request.method == "POST":
+        raw = request.POST.get("session", "")
+        session_id = parse_database_id(raw)
+        if raw and session_id is None:
+            return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
+        ended = services.session_end_by_owner(
+            user=user, facts=request_facts(request), session_id=session_id
+        )
+        messages.success(request, _("Sessions fermées : %(count)d.") % {"count": ended})
+        return redirect("myaccount:sessions")
+    rows = selectors.open_sessions(user, current_key=request.session.session_key)
+    return render(request, "myaccount/sessions.html", {"sessions": rows})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_attachment(request: HttpRequest, student_id: int) -> HttpResponse:
+    user = _user(request)
+    link = (
+        Guardianship.objects.select_related("student__establishment")
+        .filter(guardian__account=user, student_id=student_id)
+        .first()
+    )
+    if link is None:
+        raise Http404
+    form = AttachmentReportForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attachment_report_create(
+                user=user,
+                student_id=student_id,
+                comment=form.cleaned_data["comment"],
+                facts=request_facts(request),
+            )
+        except Student.DoesNotExist:
+            raise Http404 from None
+        messages.success(
+            request,
+            _("Votre signalement a été transmis au secrétariat de %(school)s.")
+            % {"school": link.student.establishment.name},
+        )
+        return redirect("myaccount:account")
+    context = {"form": form, "student": link.student}
+    return render(request, "myaccount/report_attachment.html", context, status=_status(request))

@@ -1,0 +1,1 @@
+"""Twilio: the SMS backend (``backend``) and its signed delivery-status callback (``webhook``)."""

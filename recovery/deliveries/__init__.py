@@ -1,0 +1,1 @@
+"""Worker side of the journeys: what the Celery tasks call to look accounts up and send."""

@@ -1,0 +1,102 @@
+"""Worker side of a password reset: find the account, send a code or a link where it can go.
+
+Runs in ``recovery.deliver_password_reset``, off the request path, so a known and an unknown
+identifier cost the web process the same and get the same page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_event_record
+from accounts.models import AuditEvent, User
+from core.links import absolute_url
+from notifications.notices import notify_account
+from notifications.services import notification_send
+from recovery import codes
+from recovery.channels import RecoveryChannel, other_channels, recovery_channel
+from recovery.models import VerificationCode
+
+PURPOSE = VerificationCode.Purpose.PASSWORD_RESET
+
+
+def usable_user(identifier: str) -> User | None:
+    """The account a reset may be sent for: active and activated (the same rule as login)."""
+    return User.objects.filter(
+        identifier=identifier, is_active=True, activated_at__isnull=False
+    ).first()
+
+
+def password_reset_deliver(*, identifier: str, channel: str, ip_address: str = "") -> bool:
+    """Send a code (SMS to the school-declared mobiles) or a link (verified e-mail).
+
+    No code or link for an unknown identifier, an account never activated, or when the
+    account's cool-down or quotas (recovery.codes) say no. An account without the chosen
+    channel is told on its other channels, if it has any. Returns whether a code or link left.
+    """
+    user = usable_user(identifier)
+    way = recovery_channel(channel)
+    if user is None or way is None:
+        return False
+    with transaction.atomic():
+        sent = reset_send(user=user, way=way, as_code=way.sends_code, now=timezone.now())
+        if sent is None:
+            return False
+        if not sent:
+            for other in other_channels(way.channel):
+                notify_account(user, way.unavailable_template, channels=(other.channel,))
+            return False
+        audit_event_record(
+            event_type=AuditEvent.Type.PASSWORD_RESET_REQUESTED,
+            subject=user,
+            ip_address=ip_address,
+            details={"channel": way.channel.value},
+        )
+    return True
+
+
+def reset_send(
+    *, user: User, way: RecoveryChannel, as_code: bool, now: datetime, by_staff: bool = False
+) -> bool | None:
+    """Issue one code (``as_code``) or one link and send it to every destination of ``way``.
+
+    False when the account has no destination on that channel, None when the quotas say no
+    (a link the secretariat sends is not counted against the family's quotas). The code is
+    bound to the first destination; a change of that destination kills it.
+    """
+    destinations = way.destinations(user)
+    if not destinations:
+        return False
+    first = destinations[0][0]
+    if not by_staff and not codes.may_issue(
+        user_id=user.pk, purpose=PURPOSE, destination=first, now=now
+    ):
+        return None
+    secret = codes.new_code() if as_code else codes.new_link_token()
+    codes.code_issue(
+        purpose=PURPOSE,
+        channel=way.channel,
+        destination=first,
+        user_id=user.pk,
+        secret=secret,
+        now=now,
+    )
+    if as_code:
+        template, secrets = "password_reset_code", {"code": secret}
+    else:
+        template = "password_reset_link"
+        secrets = {"link": absolute_url("recovery:forgot_password_link", secret)}
+    for destination, school in destinations:
+        notification_send(
+            channel=way.channel,
+            destination=destination,
+            template=template,
+            context={"identifier": user.identifier, **codes.lifetimes()},
+            secrets=secrets,
+            user=user,
+            establishment=school,
+        )
+    return True

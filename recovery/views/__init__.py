@@ -1,0 +1,1 @@
+"""Recovery pages, one module per journey; ``common`` holds what they share."""

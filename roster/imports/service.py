@@ -1,0 +1,98 @@
+"""``roster_import``: the one entry point of the roster import, for the command and the admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.audit import audit_event_record
+from accounts.models import AuditEvent, Establishment, User
+from roster.imports.apply import apply_plan
+from roster.imports.csv_format import parse_csv
+from roster.imports.plan import plan_roster
+from roster.imports.records import ParsedFile, RosterFileError
+from roster.imports.report import ImportReport
+from roster.imports.siecle import parse_siecle
+from roster.imports.sources import open_documents
+
+KIND_NAMES = {"students": "d'élèves", "guardians": "de responsables"}
+
+
+def parse_roster_files(
+    *, establishment: Establishment, files: Sequence[tuple[str, bytes]]
+) -> list[ParsedFile]:
+    """Read every file (and every file inside a ZIP); at most one of each kind."""
+    if not files:
+        raise RosterFileError(_("aucun fichier fourni"))
+    parsed: list[ParsedFile] = []
+    for name, data in files:
+        for document in open_documents(name, data):
+            if document.format == "xml":
+                result = parse_siecle(
+                    document.name, document.stream, expected_uai=establishment.uai
+                )
+            else:
+                result = parse_csv(document.name, document.stream)
+            if any(other.kind == result.kind for other in parsed):
+                raise RosterFileError(
+                    _("deux fichiers %(kind)s dans le même import : n'en donnez qu'un")
+                    % {"kind": KIND_NAMES[result.kind]},
+                    file_name=document.name,
+                )
+            parsed.append(result)
+    return parsed
+
+
+def roster_import(
+    *,
+    establishment: Establishment,
+    files: Sequence[tuple[str, bytes]],
+    apply: bool,
+    today: dt.date | None = None,
+    actor: User | None = None,
+    ip_address: str = "",
+) -> ImportReport:
+    """Import a school's roster files: a dry run, or the dry run then its writes.
+
+    ``files`` are (name, content) pairs as uploaded: SIECLE BEE XML, a ZIP around them, or the
+    CSV format of docs/IMPORT.md; a students file and a guardians file may come together.
+    Raises ``RosterFileError`` (French message) for a corrupt, unsafe or foreign file; then, as
+    whenever ``apply`` is false, nothing is written. Otherwise every write happens in one
+    transaction, planned again inside it under a lock on the establishment so two imports of
+    the same school cannot interleave, and the journal records the import (``actor``: the staff
+    member, or None for the ``import_roster`` command).
+    """
+    today = today or timezone.localdate()
+    parsed = parse_roster_files(establishment=establishment, files=files)
+    if not apply:
+        return plan_roster(establishment=establishment, files=parsed, today=today).report
+    try:
+        with transaction.atomic():
+            list(
+                Establishment.objects.select_for_update()
+                .filter(pk=establishment.pk)
+                .values_list("pk", flat=True)
+            )
+            plan = plan_roster(establishment=establishment, files=parsed, today=today)
+            apply_plan(plan)
+            audit_event_record(
+                event_type=AuditEvent.Type.ROSTER_IMPORTED,
+                actor=actor,
+                establishment=establishment,
+                ip_address=ip_address,
+                details={"files": plan.report.files, "rows_written": plan.report.rows_written},
+            )
+    except IntegrityError as exc:
+        raise RosterFileError(
+            _(
+                "l'import contredit des données déjà enregistrées (%(error)s) ; rien n'a été "
+                "enregistré"
+            )
+            % {"error": str(exc).splitlines()[0][:200]}
+        ) from exc
+    plan.report.applied = True
+    return plan.report
