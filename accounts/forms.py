@@ -45,7 +45,7 @@ class LoginForm(forms.Form):
 
     def throttled_message(self) -> str:
         """Too many failures for this identifier or address: the same words whether or not
-        an account exists (issue 4)."""
+        an account exists."""
         if self.wait_seconds > IDENTIFIER_POLICY.max_delay:  # beyond any delay: a lock
             return str(
                 _(

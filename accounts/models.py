@@ -1,4 +1,4 @@
-"""Roster (what the school declared) and accounts (what people own), DESIGN §3.
+"""Roster (what the school declared) and accounts (what people own).
 
 Roster rows are re-imported every year; accounts outlive them. A parent account links to the
 Guardian rows it proved, a student account to one Student.
@@ -327,7 +327,7 @@ class UserSession(models.Model):
 
 
 class AttachmentReport(models.Model):
-    """A parent saying "I am not the legal guardian of this child" (DESIGN §3)."""
+    """A parent saying "I am not the legal guardian of this child", for the school to handle."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("À traiter")

@@ -1,4 +1,4 @@
-"""The one password policy (DESIGN §4), used by every form that sets a password.
+"""The one password policy, used by every form that sets a password.
 
 At least 12 characters, three of the four character classes, not a common password, and
 nothing that contains the identifier, first name or last name. Each rule also gives the

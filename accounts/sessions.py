@@ -1,8 +1,8 @@
 """Signed-in browsers: recorded on each visit, listed in *Mon compte*, ended on demand.
 
 Ending a session deletes it from the session store, so that browser is signed out at its next
-request. A password change or reset ends every other session (DESIGN §4); Django's session
-auth hash does the same for the stores we do not list.
+request. A password change or reset ends every other session (no stolen session outlives it);
+Django's session auth hash does the same for the stores we do not list.
 """
 
 from __future__ import annotations

@@ -8,11 +8,13 @@ import string
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.audit import audit_event_record
-from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, User
+from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, Student, User
 from accounts.passwords import validate_new_password
+from accounts.services import user_create
 from accounts.sessions import sessions_end
 from core.channels import Channel
 from core.http import RequestFacts
@@ -21,7 +23,9 @@ from core.ratelimits import login_throttle_clear
 from notifications.notices import notify_account
 from notifications.services import notification_send
 from recovery.channels import RECOVERY_CHANNELS
+from recovery.codes import codes_kill
 from recovery.deliveries.password_reset import reset_send
+from recovery.models import VerificationCode
 from recovery.passwords import password_replace
 
 # Letters and digits a parent cannot misread on a printed letter (no 0/O, 1/l/I).
@@ -79,13 +83,26 @@ def staff_set_active(*, staff: User, user: User, active: bool, ip_address: str =
 def staff_change_guardian_contact(
     *, staff: User, guardian: Guardian, mobile: str, email: str, ip_address: str = ""
 ) -> None:
-    """Apply a corrected mobile or e-mail at once for every flow; the old number is told."""
+    """Apply a corrected mobile or e-mail at once for every journey; the old number is told.
+
+    A changed number is a new authenticator: every live code or link that may have gone to the
+    old number dies (the account's reset codes, and any code sent to that number before an
+    account existed), so only the new number can complete a reset; the cool-down keys on the
+    destination, so a new request reaches the new number at once."""
     old_mobile = guardian.mobile
     if (mobile, email) == (guardian.mobile, guardian.email):
         return
+    killed = 0
     with transaction.atomic():
         guardian.mobile, guardian.email = mobile, email
         guardian.save(update_fields=["mobile", "email", "updated_at"])
+        if old_mobile and old_mobile != mobile:
+            reached_old = Q(destination=old_mobile)
+            if guardian.account_id is not None:
+                reached_old |= Q(user_id=guardian.account_id, channel=Channel.SMS)
+            killed = codes_kill(
+                codes=VerificationCode.objects.filter(reached_old), now=timezone.now()
+            )
         if old_mobile and old_mobile != mobile and guardian.accepts_sms:
             notification_send(
                 channel=Channel.SMS,
@@ -100,7 +117,11 @@ def staff_change_guardian_contact(
             actor=staff,
             establishment=guardian.establishment,
             ip_address=ip_address,
-            details={"guardian": guardian.pk, "mobile_changed": old_mobile != mobile},
+            details={
+                "guardian": guardian.pk,
+                "mobile_changed": old_mobile != mobile,
+                "codes_killed": killed,
+            },
         )
 
 
@@ -204,3 +225,37 @@ def staff_unlock(*, staff: User, user: User, ip_address: str = "") -> None:
     audit_event_record(
         event_type=AuditEvent.Type.LOGIN_UNLOCKED, subject=user, actor=staff, ip_address=ip_address
     )
+
+
+def students_provision(
+    *, staff: User, students: list[Student], ip_address: str = ""
+) -> list[tuple[User, str]]:
+    """Create the accounts of ``students`` who have none: the one identifier rule, a temporary
+    password each (returned once, for the letters), to be changed at the first sign-in, which
+    activates the account. Students who already have an account are left alone."""
+    created: list[tuple[User, str]] = []
+    for student in students:
+        with transaction.atomic():
+            locked = Student.objects.select_for_update().filter(pk=student.pk).first()
+            if locked is None or User.objects.filter(student_id=student.pk).exists():
+                continue
+            user = user_create(
+                kind=User.Kind.STUDENT,
+                first_name=student.first_name,
+                last_name=student.last_name,
+                password=None,
+                must_change_password=True,
+                activated=False,
+                student_id=student.pk,
+            )
+            audit_event_record(
+                event_type=AuditEvent.Type.ACCOUNT_CREATED,
+                subject=user,
+                actor=staff,
+                establishment=student.establishment,
+                ip_address=ip_address,
+                details={"via": "console", "student": student.pk},
+            )
+            password = staff_set_temporary_password(staff=staff, user=user, ip_address=ip_address)
+        created.append((user, password))
+    return created

@@ -71,7 +71,10 @@ class IdentifierField(forms.CharField):
 
     def clean(self, value: Any) -> str:
         text = super().clean(value)
-        return canonical_identifier(text) if text else ""
+        identifier = canonical_identifier(text) if text else ""
+        if not identifier and self.required:  # only invisible characters were typed
+            raise ValidationError(self.error_messages["required"], code="required")
+        return identifier
 
 
 def normalize_code(raw: str) -> str:

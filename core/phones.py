@@ -2,7 +2,7 @@
 
 A number written nationally is tried as metropolitan France first, then as each overseas
 region, because ``0692…`` (Réunion) or ``0639…`` (Mayotte) are not valid FR numbers but are
-perfectly good mobiles (DESIGN §3).
+perfectly good mobiles.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.devices import describe_user_agent
-from accounts.models import AuditEvent, Guardianship, User, UserSession
+from accounts.models import AttachmentReport, AuditEvent, Guardianship, User, UserSession
 from accounts.sessions import active_sessions
 from core.phones import mask_phone
 
@@ -50,11 +50,19 @@ def account_page(user: User) -> dict[str, Any]:
         mobiles = user.guardian_records.exclude(mobile="").values_list("mobile", flat=True)
         masked_mobiles = sorted({mask_phone(m) for m in mobiles})
     student = user.student if user.kind == User.Kind.STUDENT else None
+    reports = (
+        AttachmentReport.objects.filter(reporter=user)
+        .select_related("student", "establishment")
+        .order_by("-created_at")[:20]
+        if user.kind == User.Kind.PARENT
+        else []
+    )
     return {
         "account": user,
         "children": children,
         "masked_mobiles": masked_mobiles,
         "student": student,
+        "reports": list(reports),
     }
 
 

@@ -1,1 +1,1 @@
-"""Outbound SMS and e-mail: backends chosen by settings, and (issue 3) the notification log."""
+"""Outbound SMS and e-mail: the notification log, sending, backends chosen by settings."""

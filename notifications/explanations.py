@@ -1,4 +1,4 @@
-"""French explanations of why a message failed, for the secretariat (DESIGN §3)."""
+"""French explanations of why a message failed, for the secretariat."""
 
 from __future__ import annotations
 

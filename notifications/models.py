@@ -1,6 +1,6 @@
 """The notification log: every SMS and e-mail the portal sends, and what became of it.
 
-This is what the secretariat reads when a parent says "I got nothing" (DESIGN §3). The body is
+This is what the secretariat reads when a parent says "I got nothing". The body is
 stored with every code and link token redacted; the secrets travel encrypted in
 ``secret_payload`` and are wiped as soon as the message reaches a final state.
 """

@@ -1,7 +1,8 @@
 """The embedded outbox: what a developer or a test reads instead of a phone or a mailbox.
 
 ``$OUTBOX_DIR/sms.jsonl`` holds one JSON object per SMS (``to`` in E.164, ``body``,
-``sent_at``); ``$OUTBOX_DIR/mail/`` holds one ``.eml`` file per e-mail (DESIGN §6).
+``sent_at``); ``$OUTBOX_DIR/mail/`` holds one ``.eml`` file per e-mail. Both are fixed points
+that other code and tests rely on.
 """
 
 from __future__ import annotations

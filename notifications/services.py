@@ -2,7 +2,7 @@
 
 The row is written in the caller's transaction and the Celery task is enqueued only once that
 transaction commits, so a rolled-back action sends nothing and the page never waits on a
-provider (DESIGN §2).
+provider.
 """
 
 from __future__ import annotations
@@ -54,7 +54,11 @@ def notification_send(
             user=user,
             establishment=establishment,
         )
-        spent = sms_budget_exceeded(destination, now) if channel == Channel.SMS else ""
+        spent = (
+            sms_budget_exceeded(destination, now, template=template)
+            if channel == Channel.SMS
+            else ""
+        )
         if spent:
             notification.status = Notification.Status.BLOCKED
             notification.last_error_code = "budget"

@@ -11,11 +11,13 @@ constant (``lifetimes()``), never a number typed into a sentence.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -62,9 +64,16 @@ def hash_secret(secret: str) -> str:
     return keyed_digest(secret, purpose=HASH_PURPOSE)
 
 
+def _legacy_hash(secret: str) -> str:
+    """The first version's HMAC (its key a plain SHA-256 of the secret key): a code sent just
+    before an upgrade still works after it, for the rest of its lifetime."""
+    key = hashlib.sha256(b"educonnect.recovery.codes:" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
+
+
 def secret_hashes(secret: str) -> list[str]:
     """Every form a live code or token may be stored under (current and fallback keys)."""
-    return keyed_digests(secret, purpose=HASH_PURPOSE)
+    return [*keyed_digests(secret, purpose=HASH_PURPOSE), _legacy_hash(secret)]
 
 
 def matches(code: VerificationCode, candidate: str) -> bool:

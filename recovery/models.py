@@ -1,4 +1,4 @@
-"""Verification codes and link tokens: only their keyed hash is stored (DESIGN §3, §4)."""
+"""Verification codes and link tokens: only their keyed hash is stored, never the secret."""
 
 from __future__ import annotations
 

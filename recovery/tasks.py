@@ -1,7 +1,7 @@
 """Celery tasks of the recovery journeys: thin, take what was typed, call its delivery.
 
 The account lookups and the sending happen here, off the request path, so a known and an
-unknown identifier, phone or e-mail cost the web process the same (DESIGN §4). A password
+unknown identifier, phone or e-mail cost the web process the same. A password
 reset delivered twice sends once (the second run meets the cool-down); an identifier reminder
 delivered twice is sent twice, which is harmless and bounded by the SMS budgets.
 

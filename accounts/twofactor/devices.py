@@ -1,4 +1,4 @@
-"""Two-factor authentication for staff (DESIGN §4): TOTP apps, with single-use recovery codes.
+"""Two-factor authentication for staff: TOTP apps, with single-use recovery codes.
 
 Built on django-otp: a staff member enrols an authenticator app by scanning a QR code and
 typing one code, gets ten recovery codes shown once, and proves a code at each sign-in before

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AttachmentReport
 from console import actions
-from console.admin.base import EstablishmentScopedAdmin, staff_of
+from console.admin.base import EstablishmentFilter, EstablishmentScopedAdmin, staff_of
 from core.http import client_ip
 
 
@@ -35,7 +35,7 @@ class ResolutionForm(forms.ModelForm):  # type: ignore[type-arg]
 class AttachmentReportAdmin(EstablishmentScopedAdmin):
     form = ResolutionForm
     list_display = ["created_at", "student", "reporter", "status", "establishment"]
-    list_filter = ["status", "establishment"]
+    list_filter = ["status", EstablishmentFilter]
     readonly_fields = ["reporter", "student", "establishment", "comment", "status", "created_at"]
     fields = readonly_fields + ["decision", "resolution_comment"]
 

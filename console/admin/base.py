@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Establishment, User
 from accounts.scoping import visible_establishments
@@ -33,3 +34,23 @@ class EstablishmentScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if db_field.related_model is Establishment and not request.user.is_superuser:
             kwargs["queryset"] = visible_establishments(staff_of(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class EstablishmentFilter(admin.SimpleListFilter):
+    """Filter by establishment, offering only the ones the staff member may see (Django's own
+    filter would list every school of the académie to a one-school secretary)."""
+
+    title = _("établissement")
+    parameter_name = "establishment"
+    field_path = "establishment"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
+        schools = visible_establishments(staff_of(request)).order_by("name")
+        return [(school.pk, school.name) for school in schools]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        allowed = {str(pk) for pk, _name in self.lookup_choices}
+        if value in allowed:
+            return queryset.filter(**{f"{self.field_path}__pk": value})
+        return queryset

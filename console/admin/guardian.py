@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Guardian
 from console import actions
-from console.admin.base import EstablishmentScopedAdmin, staff_of
+from console.admin.base import EstablishmentFilter, EstablishmentScopedAdmin, staff_of
 from console.admin.student import GuardianshipInline
 from console.search import people_filter
 from core.fields import MobileField
@@ -33,7 +33,7 @@ class GuardianForm(forms.ModelForm):  # type: ignore[type-arg]
 class GuardianAdmin(EstablishmentScopedAdmin):
     form = GuardianForm
     list_display = ["last_name", "first_name", "mobile", "email", "establishment", "account"]
-    list_filter = ["establishment"]
+    list_filter = [EstablishmentFilter]
     search_fields = ["email"]
     readonly_fields = ["last_name", "first_name", "establishment", "external_id", "account"]
     fields = readonly_fields[:3] + ["mobile", "email", "accepts_sms", "external_id", "account"]

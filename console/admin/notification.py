@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from console.admin.base import EstablishmentScopedAdmin
+from console.admin.base import EstablishmentFilter, EstablishmentScopedAdmin
 from notifications.models import Notification
 
 
@@ -27,7 +27,7 @@ class NotificationAdmin(EstablishmentScopedAdmin):
         "last_error",
         "user",
     ]
-    list_filter = ["status", "channel", "establishment", "created_at"]
+    list_filter = ["status", "channel", EstablishmentFilter, "created_at"]
     search_fields = ["user__identifier", "user__last_name", "user__first_name"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]

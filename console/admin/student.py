@@ -6,11 +6,16 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Guardianship, Student
-from console.admin.base import EstablishmentScopedAdmin
+from console import actions
+from console.admin.base import EstablishmentFilter, EstablishmentScopedAdmin, staff_of
+from console.letters import Letter, account_schools, letters_context
 from console.search import people_filter
+from core.http import client_ip
 
 
 class GuardianshipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -28,12 +33,64 @@ class GuardianshipInline(admin.TabularInline):  # type: ignore[type-arg]
         return bool(request.user.is_superuser)
 
 
+class AccountFilter(admin.SimpleListFilter):
+    """ "Every student without an account": the list to select before creating accounts."""
+
+    title = _("compte")
+    parameter_name = "compte"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("sans", _("sans compte")), ("avec", _("avec un compte"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "sans":
+            return queryset.filter(account__isnull=True)
+        if self.value() == "avec":
+            return queryset.filter(account__isnull=False)
+        return queryset
+
+
 @admin.register(Student)
 class StudentAdmin(EstablishmentScopedAdmin):
-    list_display = ["last_name", "first_name", "class_name", "establishment", "birth_date"]
-    list_filter = ["establishment", "class_name"]
+    list_display = [
+        "last_name",
+        "first_name",
+        "class_name",
+        "establishment",
+        "birth_date",
+        "has_account",
+    ]
+    list_select_related = ["establishment", "account"]
+    list_filter = [EstablishmentFilter, "class_name", AccountFilter]
     search_fields = ["ine"]
     inlines = [GuardianshipInline]
+    actions = ["create_accounts"]
+
+    @admin.display(boolean=True, description=_("compte"))
+    def has_account(self, obj: Student) -> bool:
+        return hasattr(obj, "account")
+
+    def has_provision_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("accounts.change_user"))
+
+    @admin.action(
+        description=_("Créer les comptes des élèves sélectionnés et imprimer leurs courriers"),
+        permissions=["provision"],
+    )
+    def create_accounts(self, request: HttpRequest, queryset: QuerySet[Student]) -> HttpResponse:
+        students = list(
+            queryset.filter(account__isnull=True, left_on__isnull=True)
+            .select_related("establishment")
+            .order_by("class_name", "last_name", "first_name")
+        )
+        created = actions.students_provision(
+            staff=staff_of(request), students=students, ip_address=client_ip(request)
+        )
+        letters = [
+            Letter(user=user, password=password, schools=account_schools(user))
+            for user, password in created
+        ]
+        return render(request, "admin/accounts/letters.html", letters_context(letters))
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], term: str) -> Any:
         results, duplicates = super().get_search_results(request, queryset, term)

@@ -16,10 +16,10 @@ from accounts.models import AttachmentReport, AuditEvent, Guardianship, User
 from accounts.scoping import visible_establishments
 from console import actions
 from console.admin.base import staff_of
+from console.letters import Letter, account_schools, letters_context
 from console.search import people_filter
 from core.channels import Channel
 from core.http import client_ip
-from core.links import absolute_url
 from core.ratelimits import login_is_locked
 from notifications.models import Notification
 
@@ -154,10 +154,8 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             password = actions.staff_set_temporary_password(
                 staff=staff_of(request), user=user, ip_address=client_ip(request)
             )
-            letters.append({"user": user, "password": password, "schools": _schools(user)})
-        login_url = absolute_url("accounts:login")
-        context = {"letters": letters, "count": len(letters), "login_url": login_url}
-        return render(request, "admin/accounts/letters.html", context)
+            letters.append(Letter(user=user, password=password, schools=account_schools(user)))
+        return render(request, "admin/accounts/letters.html", letters_context(letters))
 
     @admin.action(
         description=_("Envoyer un lien de nouveau mot de passe par SMS"), permissions=["change"]
@@ -235,11 +233,3 @@ def _person_page(request: HttpRequest, user: User) -> dict[str, Any]:
         "person_reports": AttachmentReport.objects.filter(reporter=user, establishment__in=allowed),
         "person_events": AuditEvent.objects.filter(subject=user).select_related("actor")[:50],
     }
-
-
-def _schools(user: User) -> list[str]:
-    if user.student_id:
-        return [user.student.establishment.name]  # type: ignore[union-attr]
-    return sorted(
-        {g.establishment.name for g in user.guardian_records.select_related("establishment")}
-    )

@@ -135,7 +135,7 @@ SIGNUP = Journey(
 @public
 @flow_errors(SIGNUP)
 def signup_code(request: HttpRequest) -> HttpResponse:
-    """The code-entry page, for everyone who asked (DESIGN §4)."""
+    """The code-entry page, for everyone who asked, matched or not."""
     flow = SignupFlow(request.session)
     state = flow.resume(Step.CODE, Step.CHILDREN)
     if state["step"] == Step.CHILDREN:

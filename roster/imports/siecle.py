@@ -1,6 +1,6 @@
 """Streaming reader for SIECLE "BEE" exports: BEE_ELEVES and BEE_RESPONSABLES.
 
-What is known of the structure (issue 6)::
+What is known of the structure::
 
     BEE_ELEVES
       PARAMETRES/UAJ                         the establishment's UAI

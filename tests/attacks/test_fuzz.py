@@ -38,11 +38,14 @@ from tests.recovery.signup_support import Family, answer, start
 
 pytestmark = pytest.mark.django_db
 
-# No shrinking: a failure prints the whole example, and the file stays within its minute.
+# No shrinking: a failure prints the whole example, and the file stays within its minute. A fixed
+# seed (derandomize) makes a failure replay on the next run; the nasty values are also posted
+# to every field of every form, one by one, by the sweep below.
 FUZZ = hypothesis_settings(
     max_examples=8,
     deadline=None,
     database=None,
+    derandomize=True,
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -293,6 +296,24 @@ def test_any_input_on_any_form_gets_an_answer_and_a_refusal_writes_nothing(
 ) -> None:
     step = steps[name]
     fuzz_step(step, data.draw(EXTRA, label="query"), data.draw(fields(*step.fields), label="post"))
+
+
+@pytest.mark.parametrize("name", STEP_NAMES)
+def test_every_nasty_value_in_every_field_gets_an_answer_and_writes_nothing(
+    name: str, steps: dict[str, Step]
+) -> None:
+    """The deterministic half of the fuzz: each NASTY value in all the form's fields at once
+    (a 20,000-digit id, a NUL, right-to-left text…), so a failure replays on every run."""
+    step = steps[name]
+    for value in NASTY:
+        fuzz_step(step, {}, dict.fromkeys(step.fields, value) or {"x": value})
+
+
+def test_a_session_id_longer_than_python_parses_is_a_400(steps: dict[str, Step]) -> None:
+    client = copy_of(steps["sessions"].session)
+    response = client.post(reverse("myaccount:sessions"), {"session": "9" * 5000})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert '<html lang="fr"' in text(response)
 
 
 # --- Query strings and path parameters ----------------------------------------------------

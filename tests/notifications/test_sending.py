@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from notifications import delivery
@@ -172,6 +176,25 @@ def test_the_per_number_budget_blocks_pumping(settings, django_capture_on_commit
     assert send_code(to="+33611111111").status == "queued"
 
 
+def test_the_per_number_daily_budget_blocks_what_the_hourly_one_lets_through(
+    settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    settings.SMS_BUDGET_PER_DESTINATION_PER_HOUR = 2
+    settings.SMS_BUDGET_PER_DESTINATION_PER_DAY = 4
+    start = timezone.now()
+    statuses = []
+    for hour in range(4):  # two an hour, within the hourly budget each time
+        with time_machine.travel(start + timedelta(hours=hour, minutes=10 * hour + 1)):
+            with django_capture_on_commit_callbacks(execute=True):
+                pair = [send_code(to="+33699999999") for _ in range(2)]
+            statuses += [Notification.objects.get(pk=n.pk).status for n in pair]
+    assert statuses == ["sent"] * 4 + ["blocked"] * 4
+    budgets = {e.details["budget"] for e in AuditEvent.objects.filter(event_type="sms_blocked")}
+    assert budgets == {"destination_daily"}
+    with time_machine.travel(start + timedelta(days=1, hours=4)):
+        assert send_code(to="+33699999999").status == "queued"  # a new day
+
+
 def test_the_global_budget_blocks_every_number(
     settings, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
@@ -205,3 +228,23 @@ def test_an_email_has_text_and_html_parts_sender_and_reply_to(
     assert "SECRET-TOKEN-abc" not in notification.body
     assert notification.status == "sent"
     assert notification.masked_destination == "h•••@exemple.fr"
+
+
+def test_notices_never_use_up_the_budget_of_the_code_someone_waits_for(
+    settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    settings.SMS_BUDGET_PER_DESTINATION_PER_HOUR = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        notices = [
+            notification_send(
+                channel="sms",
+                destination="+33699999999",
+                template=template,
+                context={"identifier": "patrick.dupont1"},
+            )
+            for template in ("welcome", "password_changed", "contact_changed", "welcome")
+        ]
+        code = send_code(to="+33699999999")
+    statuses = [Notification.objects.get(pk=n.pk).status for n in notices]
+    assert statuses == ["sent", "sent", "sent", "blocked"]  # notices have their own budget
+    assert Notification.objects.get(pk=code.pk).status == "sent"  # the code still leaves

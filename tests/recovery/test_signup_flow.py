@@ -14,7 +14,7 @@ from accounts.models import AuditEvent, Establishment, Guardian, User
 from core.http import RequestFacts
 from notifications.backends.sms import LocmemSmsBackend
 from recovery import codes
-from recovery.deliveries import signup_code as signup_services
+from recovery.deliveries import signup_code
 from recovery.errors import CodeInvalid, CodeUsed, FlowExpired, TooManyAttempts
 from recovery.flows import signup
 from recovery.flows.signup import Decision, SignupFlow, Step
@@ -29,7 +29,7 @@ FACTS = RequestFacts(ip_address="203.0.113.7", user_agent="pytest")
 
 def _deliver(**overrides: str) -> str:
     typed = {"last_name": "Benali", "first_name": "Nadia", "mobile": NADIA_MOBILE, **overrides}
-    return signup_services.signup_code_deliver(**typed)
+    return signup_code.signup_code_deliver(**typed)
 
 
 def _sent_code() -> str:
@@ -80,6 +80,19 @@ def test_the_cool_down_and_hourly_quota_are_counted_per_number(college) -> None:
         assert _deliver() == "code"
     assert VerificationCode.objects.count() == 4
     assert _deliver(mobile="+33612345678") == "nothing"  # another number: its own allowance
+
+
+def test_the_daily_quota_is_counted_per_number(college, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SMS_BUDGET_PER_DESTINATION_PER_DAY = 100  # the quota, not the SMS budget, decides
+    nadia_family(college)
+    start = timezone.now()
+    for request in range(codes.MAX_CODES_PER_DAY):  # one every two hours: no hourly limit
+        with time_machine.travel(start + dt.timedelta(hours=2 * request)):
+            assert _deliver() == "code"
+    with time_machine.travel(start + dt.timedelta(hours=23, minutes=30)):
+        assert _deliver() == "nothing"  # the eleventh of the day
+    with time_machine.travel(start + dt.timedelta(days=1, hours=1)):
+        assert _deliver() == "code"  # the first of the day is out of the window
 
 
 def test_nothing_is_sent_when_the_school_recorded_a_refusal_of_sms(college) -> None:  # type: ignore[no-untyped-def]

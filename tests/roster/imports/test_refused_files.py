@@ -10,7 +10,7 @@ from pytest_django import Settings
 
 from accounts.models import Establishment
 from roster.imports import RosterFileError
-from tests.accounts.imports.builders import (
+from tests.roster.imports.builders import (
     GUARDIANS_ZIP,
     STUDENTS_FILE,
     import_samples,

@@ -8,7 +8,8 @@ import pytest
 
 from accounts.models import Establishment, Guardian, Guardianship, Student, User
 from roster.imports import ImportReport, roster_import
-from tests.accounts.imports.builders import (
+from tests.conftest import make_parent_account
+from tests.roster.imports.builders import (
     count_writes,
     guardians_xml,
     link,
@@ -16,7 +17,6 @@ from tests.accounts.imports.builders import (
     student,
     students_xml,
 )
-from tests.conftest import make_parent_account
 
 pytestmark = pytest.mark.django_db
 

@@ -76,7 +76,9 @@ def test_an_account_of_another_school_is_untouched_even_by_forged_ids(secretary:
     emma.refresh_from_db()
     assert emma.is_active and not emma.must_change_password
     url = reverse("admin:accounts_user_change", args=[emma.pk])
-    assert secretary.get(url).status_code in (HTTPStatus.FOUND, HTTPStatus.NOT_FOUND)
+    response = secretary.get(url)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("admin:index")
 
 
 def test_deactivating_ends_sign_in_and_is_reversible(secretary: Client) -> None:
@@ -151,6 +153,14 @@ def test_a_wrong_attachment_report_is_resolved_by_detaching(
     assert report.status == "detached"
     assert not Guardianship.objects.filter(guardian=guardian, student=ines).exists()
     assert LocmemSmsBackend.outbox[-1].to == "+33633445566"
+    # The SMS says the outcome is in Mon compte: it is, with the school's comment and the date.
+    assert "Mon compte" in LocmemSmsBackend.outbox[-1].body
+    family = Client()
+    family.force_login(karim)
+    page = family.get(reverse("myaccount:account")).content.decode()
+    assert "Mes signalements" in page
+    assert "Enfant détaché" in page and "Vérifié." in page
+    assert "Traité le" in page
 
 
 def test_the_home_page_shows_the_schools_dashboard(secretary: Client) -> None:

@@ -14,7 +14,7 @@ from accounts.models import Establishment, Guardian, Guardianship, Student
 from roster.imports import RosterFileError
 from roster.imports.csv_format import parse_csv
 from roster.imports.fields import parse_date
-from tests.accounts.imports.builders import import_samples, run_import
+from tests.roster.imports.builders import import_samples, run_import
 
 pytestmark = pytest.mark.django_db
 

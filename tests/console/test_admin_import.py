@@ -14,7 +14,7 @@ from accounts.demo import seed_demo
 from accounts.models import AuditEvent, Establishment, Student, User
 
 pytestmark = pytest.mark.django_db
-SAMPLES = Path(__file__).parent / "imports" / "samples"
+SAMPLES = Path(__file__).parents[1] / "roster" / "imports" / "samples"
 
 
 @pytest.fixture

@@ -217,3 +217,25 @@ def test_a_parent_reports_a_child_that_is_not_theirs(parent: User, college) -> N
     stranger = make_student(college, first_name="Inconnu")
     other_url = reverse("myaccount:report_attachment", args=[stranger.pk])
     assert client.get(other_url).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_e_mail_changes_are_limited_per_account_and_per_address(
+    parent: User, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(parent)
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            client.post(reverse("myaccount:change_email"), {"email": f"cible{n}@exemple.fr"})
+            for n in range(50)
+        ]
+    assert [a.status_code for a in answers[:3]] == [HTTPStatus.OK] * 3
+    assert {a.status_code for a in answers[3:]} == {HTTPStatus.TOO_MANY_REQUESTS}
+    assert len(mail.outbox) == 3  # not 50 messages to addresses of the sender's choice
+    assert "Trop de demandes" in answers[-1].content.decode()
+
+
+def test_password_changes_are_limited_per_account(parent: User) -> None:
+    client = logged_in(parent)
+    statuses = [change_password(client, current="Mauvais-Mot-2026").status_code for _ in range(12)]
+    assert statuses[:10] == [HTTPStatus.BAD_REQUEST] * 10
+    assert statuses[10:] == [HTTPStatus.TOO_MANY_REQUESTS] * 2

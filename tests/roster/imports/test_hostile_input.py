@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from accounts.models import Establishment
 from roster.imports import RosterFileError, roster_import
 from roster.imports.siecle import parse_siecle
-from tests.accounts.imports.builders import guardians_xml, link, person, student, students_xml
+from tests.roster.imports.builders import guardians_xml, link, person, student, students_xml
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import Establishment, Guardian, Guardianship, Student
 from roster.imports import RowIssue
-from tests.accounts.imports.builders import (
+from tests.roster.imports.builders import (
     guardians_xml,
     link,
     person,

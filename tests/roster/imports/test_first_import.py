@@ -8,7 +8,7 @@ import pytest
 from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import Establishment, Guardian, Guardianship, Student
-from tests.accounts.imports.builders import (
+from tests.roster.imports.builders import (
     GUARDIANS_ZIP,
     STUDENTS_FILE,
     count_writes,

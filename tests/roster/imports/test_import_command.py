@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import AuditEvent, Establishment, Student
-from tests.accounts.imports.builders import GUARDIANS_ZIP, SAMPLES, STUDENTS_FILE
+from tests.roster.imports.builders import GUARDIANS_ZIP, SAMPLES, STUDENTS_FILE
 
 pytestmark = pytest.mark.django_db
 
