@@ -93,7 +93,7 @@ class NewPasswordMixin(forms.Form):
 
     def clean_new_password2(self) -> str:
         first = self.cleaned_data.get("new_password1")
-        second = self.cleaned_data.get("new_password2", "")
+        second: str = self.cleaned_data.get("new_password2", "")
         if first and first != second:
             raise ValidationError(
                 _("Les deux mots de passe ne sont pas identiques."), code="password_mismatch"
@@ -101,7 +101,7 @@ class NewPasswordMixin(forms.Form):
         return second
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # Django's hook, missing from the stubs
         password = self.cleaned_data.get("new_password1")
         if password and "new_password2" in self.cleaned_data:
             try:

@@ -24,12 +24,12 @@ class AccountMiddleware:
         user = request.user
         if user.is_authenticated:
             session_touch(
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 session=request.session,
                 ip_address=client_ip(request),
                 user_agent=user_agent(request),
             )
-            if user.must_change_password and not self._is_allowed(request.path):  # type: ignore[union-attr]
+            if user.must_change_password and not self._is_allowed(request.path):
                 return redirect("myaccount:change_password")
         return self.get_response(request)
 

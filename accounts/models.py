@@ -104,7 +104,9 @@ class Guardian(models.Model):
         related_name="guardian_records",
         verbose_name=_("compte"),
     )
-    students = models.ManyToManyField(Student, through="Guardianship", related_name="guardians")
+    students: models.ManyToManyField[Student, Guardianship] = models.ManyToManyField(
+        Student, through="Guardianship", related_name="guardians"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

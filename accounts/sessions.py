@@ -23,7 +23,8 @@ _SEEN_KEY = "_portal_seen_at"
 
 def _store(session_key: str) -> SessionBase:
     engine = import_module(settings.SESSION_ENGINE)
-    return engine.SessionStore(session_key=session_key)  # type: ignore[no-any-return]
+    store: SessionBase = engine.SessionStore(session_key=session_key)
+    return store
 
 
 def session_touch(

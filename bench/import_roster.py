@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> None:
 
     statements: list[str] = []
 
-    def count_writes(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def count_writes(execute, sql, params, many, context):
         if _WRITE.match(sql):
             statements.append(sql)
         return execute(sql, params, many, context)

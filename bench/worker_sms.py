@@ -98,7 +98,7 @@ def fresh_database(url: str) -> tuple[str, str]:
     return f"{base}/{name}", name
 
 
-def admin_connection(config: dict):  # type: ignore[no-untyped-def,type-arg]
+def admin_connection(config: dict):
     import psycopg
 
     return psycopg.connect(

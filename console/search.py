@@ -55,6 +55,6 @@ def people_filter(text: str, *, name_fields: list[str], phone_field: str | None 
         for field in name_fields:
             query |= Q(**{f"{field}__iregex": pattern})
     phone = phone_query(text) if phone_field else None
-    if phone:
+    if phone and phone_field:
         query |= Q(**{phone_field: phone})
     return query

@@ -51,7 +51,8 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def user_agent(request: HttpRequest) -> str:
-    return request.META.get("HTTP_USER_AGENT", "").replace("\x00", "")[:USER_AGENT_MAX]
+    agent: str = request.META.get("HTTP_USER_AGENT", "")
+    return agent.replace("\x00", "")[:USER_AGENT_MAX]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
@@ -209,7 +210,7 @@ RATE_LIMITS = {
 }
 # Login throttling (core/ratelimits.py): failures slow each try down (doubling up to max_delay
 # seconds) after ``delay_after``, and lock for ``lock_seconds`` after ``lock_after``.
-LOGIN_THROTTLE = {
+LOGIN_THROTTLE: dict[str, Any] = {
     "lock_seconds": 15 * 60,
     "identifier": {"delay_after": 3, "lock_after": 10, "max_delay": 60},
     "ip": {"delay_after": 20, "lock_after": 100, "max_delay": 60},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
 
 from django.contrib.auth.decorators import login_not_required
@@ -23,7 +24,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=status)
 
 
-def _page(template: str):  # type: ignore[no-untyped-def]
+def _page(template: str) -> Callable[[HttpRequest], HttpResponse]:
     @login_not_required
     @require_GET
     def view(request: HttpRequest) -> HttpResponse:

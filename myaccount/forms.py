@@ -29,7 +29,7 @@ class PasswordChangeForm(NewPasswordMixin):
         super().__init__(*args, **kwargs)
 
     def clean_current_password(self) -> str:
-        password = self.cleaned_data["current_password"]
+        password: str = self.cleaned_data["current_password"]
         if not self.user.check_password(password):
             raise ValidationError(
                 _("Le mot de passe actuel est incorrect."), code="password_incorrect"

@@ -90,7 +90,7 @@ class Notification(models.Model):
 
 
 # How far along a message is; a status callback never moves a message to a lower rank.
-STATUS_RANK = {
+STATUS_RANK: dict[str, int] = {
     Notification.Status.QUEUED: 0,
     Notification.Status.SENDING: 1,
     Notification.Status.SENT: 2,

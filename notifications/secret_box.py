@@ -45,6 +45,7 @@ def unseal(payload: str) -> dict[str, str] | None:
     if not payload:
         return None
     try:
-        return json.loads(_fernet().decrypt(payload.encode()))  # type: ignore[no-any-return]
+        secrets: dict[str, str] = json.loads(_fernet().decrypt(payload.encode()))
     except (InvalidToken, ValueError):
         return None
+    return secrets

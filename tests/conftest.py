@@ -23,7 +23,7 @@ REAL_SERVICES = bool(settings.REDIS_URL) and settings.DATABASES["default"]["ENGI
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: pytest.FixtureRequest, tmp_path: Path, request) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def _test_settings(settings: pytest.FixtureRequest, tmp_path: Path, request) -> Iterator[None]:
     from educonnect.celery import app
 
     real_services = request.node.get_closest_marker("services") is not None
@@ -60,7 +60,7 @@ def lycee(db: None) -> Establishment:
     )
 
 
-def make_student(establishment: Establishment, **fields) -> Student:  # type: ignore[no-untyped-def]
+def make_student(establishment: Establishment, **fields) -> Student:
     defaults = {
         "last_name": "Dupont",
         "first_name": "Léa",
@@ -71,7 +71,7 @@ def make_student(establishment: Establishment, **fields) -> Student:  # type: ig
     return Student.objects.create(establishment=establishment, **defaults)
 
 
-def make_guardian(establishment: Establishment, **fields) -> Guardian:  # type: ignore[no-untyped-def]
+def make_guardian(establishment: Establishment, **fields) -> Guardian:
     defaults = {"last_name": "Dupont", "first_name": "Patrick", "mobile": "+33612345678"}
     defaults.update(fields)
     return Guardian.objects.create(establishment=establishment, **defaults)

@@ -23,7 +23,7 @@ _PER_RESPONSE_HEADERS = [
 ]
 
 
-def comparable_headers(response) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def comparable_headers(response) -> dict[str, object]:
     """Headers and cookie attributes without what changes on every response (CSP nonce,
     dates, cookie values)."""
     headers: dict[str, object] = {}

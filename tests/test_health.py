@@ -29,7 +29,7 @@ def test_it_answers_503_when_a_part_is_down(
     assert response.json()["cache"] is False
 
 
-def test_an_unreachable_broker_is_reported(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreachable_broker_is_reported(settings, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     from educonnect.celery import app
 

@@ -14,7 +14,7 @@ from notifications import outbox
 from notifications.backends.sms import ConsoleOutboxSmsBackend
 
 
-def test_an_sms_is_one_json_line_with_e164_body_and_time(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_an_sms_is_one_json_line_with_e164_body_and_time(capsys) -> None:
     ConsoleOutboxSmsBackend().send(to="+33612345678", body="Votre code : 123456")
     [line] = outbox.read_sms()
     assert line["to"] == "+33612345678"
@@ -30,7 +30,7 @@ def test_concurrent_sms_never_interleave() -> None:
     assert len(outbox.read_sms()) == 200
 
 
-def test_each_email_becomes_a_file_with_text_and_html(settings) -> None:  # type: ignore[no-untyped-def]
+def test_each_email_becomes_a_file_with_text_and_html(settings) -> None:
     settings.EMAIL_BACKEND = "notifications.backends.email.ConsoleOutboxEmailBackend"
     for n in range(2):
         message = EmailMultiAlternatives(

@@ -12,6 +12,7 @@ import base64
 import segno
 from django.db import transaction
 from django_otp import devices_for_user
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -59,7 +60,7 @@ def enrol_confirm(*, user: User, token: str) -> tuple[TOTPDevice, list[str]] | N
     return device, codes
 
 
-def verify(*, user: User, token: str):  # type: ignore[no-untyped-def]
+def verify(*, user: User, token: str) -> Device | None:
     """The confirmed device (app or recovery code) that accepts ``token``, or None."""
     cleaned = _clean(token)
     for device in devices_for_user(user, confirmed=True):

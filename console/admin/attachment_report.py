@@ -37,7 +37,7 @@ class AttachmentReportAdmin(EstablishmentScopedAdmin):
     list_display = ["created_at", "student", "reporter", "status", "establishment"]
     list_filter = ["status", EstablishmentFilter]
     readonly_fields = ["reporter", "student", "establishment", "comment", "status", "created_at"]
-    fields = readonly_fields + ["decision", "resolution_comment"]
+    fields = [*readonly_fields, "decision", "resolution_comment"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

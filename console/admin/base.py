@@ -44,9 +44,9 @@ class EstablishmentFilter(admin.SimpleListFilter):
     parameter_name = "establishment"
     field_path = "establishment"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         schools = visible_establishments(staff_of(request)).order_by("name")
-        return [(school.pk, school.name) for school in schools]
+        return [(str(school.pk), school.name) for school in schools]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()

@@ -36,7 +36,7 @@ class GuardianAdmin(EstablishmentScopedAdmin):
     list_filter = [EstablishmentFilter]
     search_fields = ["email"]
     readonly_fields = ["last_name", "first_name", "establishment", "external_id", "account"]
-    fields = readonly_fields[:3] + ["mobile", "email", "accepts_sms", "external_id", "account"]
+    fields = [*readonly_fields[:3], "mobile", "email", "accepts_sms", "external_id", "account"]
     inlines = [GuardianshipInline]
     actions = ["invite", "print_invitation_letters"]
 

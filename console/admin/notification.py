@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,7 +50,7 @@ class NotificationAdmin(EstablishmentScopedAdmin):
         "delivered_at",
         "failed_at",
     ]
-    readonly_fields = fields
+    readonly_fields = flatten(fields)
 
     @admin.display(description=_("destinataire"))
     def recipient(self, obj: Notification) -> str:

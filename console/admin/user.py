@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -92,7 +93,7 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return obj.has_verified_email
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return list(self.fields) if not request.user.is_superuser else ["last_login"]
+        return flatten(self.fields) if not request.user.is_superuser else ["last_login"]
 
     def change_view(
         self,
@@ -108,7 +109,7 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         latest = Notification.objects.filter(user=OuterRef("pk")).order_by("-created_at")
-        queryset = (
+        queryset: QuerySet[User] = (
             super()
             .get_queryset(request)
             .annotate(last_message_status=Subquery(latest.values("status")[:1]))
@@ -223,7 +224,7 @@ def _person_page(request: HttpRequest, user: User) -> dict[str, Any]:
     )
     student_guardians = (
         Guardianship.objects.filter(student=user.student).select_related("guardian")
-        if user.student_id and user.student.establishment in allowed  # type: ignore[union-attr]
+        if user.student is not None and user.student.establishment in allowed
         else []
     )
     return {

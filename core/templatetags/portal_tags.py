@@ -36,7 +36,7 @@ def widget(field: BoundField, css_class: str = "fr-input", **attrs: Any) -> Safe
     classes = [css_class]
     if field.errors:
         classes.extend(f"{name}--error" for name in css_class.split() if name == "fr-input")
-    widget_attrs = {"class": " ".join(classes)}
+    widget_attrs: dict[str, str | bool] = {"class": " ".join(classes)}
     widget_attrs.update({key.replace("_", "-"): value for key, value in attrs.items() if value})
     return field.as_widget(attrs=widget_attrs)
 

@@ -51,4 +51,5 @@ class LocmemSmsBackend(BaseSmsBackend):
 
 def get_sms_backend() -> BaseSmsBackend:
     backend_class = import_string(settings.SMS_BACKENDS[settings.SMS_BACKEND])
-    return backend_class()  # type: ignore[no-any-return]
+    backend: BaseSmsBackend = backend_class()
+    return backend

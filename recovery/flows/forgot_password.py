@@ -91,7 +91,7 @@ class ForgotPasswordFlow(SessionFlow):
                 "identifier": state["identifier"],
                 "channel": Channel.SMS.value,
                 "started_at": now_ts(),
-                "user_id": row.user_id,  # type: ignore[union-attr]
+                "user_id": row.user_id,
             }
         )
 

@@ -111,7 +111,7 @@ class BirthDateField(forms.CharField):
 
     def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
         text = super().to_python(value)
-        if text in self.empty_values:
+        if text is None or text in self.empty_values:
             return None
         return parse_birth_date(text, today=timezone.localdate())
 
@@ -128,16 +128,17 @@ class BirthDateField(forms.CharField):
                 _("Saisissez la date au format jj/mm/aaaa, par exemple : 14/03/2012."),
                 code="birth_date_shape",
             )
-        return super().clean(value)  # type: ignore[no-any-return]
+        cleaned: dt.date | None = super().clean(value)
+        return cleaned
 
 
 class AnswerRadioSelect(forms.RadioSelect):
     """Radios whose field points at the first one, so the error summary's link lands on it."""
 
     def id_for_label(self, id_: str, index: str | None = None) -> str:
-        if index is None and id_:
-            return f"{id_}_0"
-        return super().id_for_label(id_, index)  # type: ignore[no-any-return]
+        if index is None:  # Django's RadioSelect gives "" here: no label target
+            return f"{id_}_0" if id_ else ""
+        return super().id_for_label(id_, index)
 
 
 class ChildrenForm(forms.Form):

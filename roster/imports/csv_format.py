@@ -64,7 +64,7 @@ def _column(name: str) -> str:
 def _kind(columns: list[str], name: str) -> FileKind:
     if "id_responsable" in columns:
         kind: FileKind = "guardians"
-        required = GUARDIAN_REQUIRED
+        required: tuple[str, ...] = GUARDIAN_REQUIRED
     elif "id_eleve" in columns:
         kind = "students"
         required = STUDENT_REQUIRED

@@ -225,6 +225,8 @@ def parse_siecle(name: str, stream: IO[bytes], *, expected_uai: str) -> ParsedFi
                 stack.append(element)
                 continue
             stack.pop()
+            if reader is None:  # never: the first start event made the reader
+                continue
             depth = len(stack)
             if depth == 2 and element.tag == "UAJ" and stack[1].tag == "PARAMETRES":
                 reader.uaj(element.text)

@@ -12,7 +12,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -97,7 +97,9 @@ def _unknown_format() -> str:
 def _document(name: str, raw: IO[bytes], limit: int) -> Document:
     head = CappedStream(raw, limit=limit, file_name=name).read(SNIFF_BYTES)
     fmt = _sniff(head, name)
-    return Document(name, fmt, CappedStream(raw, limit=limit, file_name=name, head=head))
+    # A RawIOBase is a binary file the readers accept; typeshed's IO[bytes] is nominal.
+    stream = cast(IO[bytes], CappedStream(raw, limit=limit, file_name=name, head=head))
+    return Document(name, fmt, stream)
 
 
 def open_documents(name: str, data: bytes) -> Iterator[Document]:

@@ -15,7 +15,7 @@ from tests.helpers import comparable_page
 pytestmark = pytest.mark.django_db
 
 
-def post_login(client: Client, identifier: str, password: str, **extra: str):  # type: ignore[no-untyped-def]
+def post_login(client: Client, identifier: str, password: str, **extra: str):
     return client.post(
         reverse("accounts:login"), {"identifier": identifier, "password": password, **extra}
     )

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 WRONG = "Pas-Le-Bon-2026"
 
 
-def post_login(client: Client, identifier: str, password: str):  # type: ignore[no-untyped-def]
+def post_login(client: Client, identifier: str, password: str):
     return client.post(reverse("accounts:login"), {"identifier": identifier, "password": password})
 
 
@@ -46,7 +46,7 @@ def test_the_delay_grows_after_three_failures(client: Client, parent: User) -> N
         assert post_login(client, parent.identifier, DEMO_PASSWORD).status_code == HTTPStatus.FOUND
 
 
-def _fail_until_locked(client: Client, identifier: str, traveller) -> None:  # type: ignore[no-untyped-def]
+def _fail_until_locked(client: Client, identifier: str, traveller) -> None:
     for _try in range(IDENTIFIER_POLICY.lock_after):
         traveller.shift(dt.timedelta(seconds=IDENTIFIER_POLICY.max_delay))
         post_login(client, identifier, WRONG)

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _otp_required(settings) -> None:  # type: ignore[no-untyped-def]
+def _otp_required(settings) -> None:
     settings.ADMIN_REQUIRES_OTP = True
 
 
@@ -89,6 +89,6 @@ def test_families_cannot_reach_the_two_factor_page(client: Client, parent: User)
     assert client.get(reverse("accounts:two_factor")).status_code == HTTPStatus.FORBIDDEN
 
 
-def test_without_the_requirement_the_console_opens_on_password(settings, secretary) -> None:  # type: ignore[no-untyped-def]
+def test_without_the_requirement_the_console_opens_on_password(settings, secretary) -> None:
     settings.ADMIN_REQUIRES_OTP = False
     assert secretary.get(reverse("admin:index")).status_code == HTTPStatus.OK

@@ -56,13 +56,13 @@ def nadia(college: Establishment) -> Family:
 
 
 @pytest.fixture
-def generous_limits(settings) -> None:  # type: ignore[no-untyped-def]
+def generous_limits(settings) -> None:
     """Rate limits out of the way, for tests that measure something else than the limits."""
     settings.RATE_LIMITS = {name: "100000/h/key,100000/h/ip" for name in settings.RATE_LIMITS}
 
 
 @pytest.fixture
-def behind_proxy(settings) -> Callable[[str], Client]:  # type: ignore[no-untyped-def]
+def behind_proxy(settings) -> Callable[[str], Client]:
     """``from_ip("203.0.113.7")``: a fresh browser whose address the trusted proxy reports."""
     settings.TRUSTED_PROXY_COUNT = 1
 

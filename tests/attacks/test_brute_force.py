@@ -35,11 +35,11 @@ ACCOUNTS = 30
 FIRST = {"HTTP_X_FORWARDED_FOR": "198.51.100.1"}
 
 
-def text(response) -> str:  # type: ignore[no-untyped-def]
+def text(response) -> str:
     return html.unescape(response.content.decode())
 
 
-def assert_french_429(response) -> None:  # type: ignore[no-untyped-def]
+def assert_french_429(response) -> None:
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert "Trop de demandes" in text(response) or "Trop d'essais" in text(response)
 
@@ -56,13 +56,13 @@ def checked_guesses(**filters: object) -> int:
     return sum(min(attempts, codes.MAX_ATTEMPTS) for attempts in rows)
 
 
-def ask_reset(client: Client, identifier: str, **extra: str):  # type: ignore[no-untyped-def]
+def ask_reset(client: Client, identifier: str, **extra: str):
     return client.post(
         reverse("recovery:forgot_password"), {"identifier": identifier, "channel": "sms"}, **extra
     )
 
 
-def post_reset_code(client: Client, code: str, **extra: str):  # type: ignore[no-untyped-def]
+def post_reset_code(client: Client, code: str, **extra: str):
     return client.post(reverse("recovery:forgot_password_sent"), {"code": code}, **extra)
 
 
@@ -152,7 +152,7 @@ def test_many_addresses_against_many_accounts_get_five_guesses_per_code_and_thre
 # --- Passwords ----------------------------------------------------------------------------
 
 
-def post_login(client: Client, identifier: str, password: str, **extra: str):  # type: ignore[no-untyped-def]
+def post_login(client: Client, identifier: str, password: str, **extra: str):
     return client.post(
         reverse("accounts:login"), {"identifier": identifier, "password": password}, **extra
     )
@@ -220,7 +220,7 @@ def test_without_waiting_one_address_gets_twenty_password_tries_across_accounts(
 # --- Self-registration codes --------------------------------------------------------------
 
 
-def start_signup(client: Client, family: Family, **extra: str):  # type: ignore[no-untyped-def]
+def start_signup(client: Client, family: Family, **extra: str):
     guardian = family.guardian
     return client.post(
         reverse("recovery:signup"),

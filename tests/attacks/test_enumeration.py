@@ -52,17 +52,17 @@ class Case:
     prepare: Callable[[Client, str], object] | None = None
 
 
-def login(client: Client, identifier: str):  # type: ignore[no-untyped-def]
+def login(client: Client, identifier: str):
     return client.post(
         reverse("accounts:login"), {"identifier": identifier, "password": WRONG_PASSWORD}
     )
 
 
-def console_login(client: Client, identifier: str):  # type: ignore[no-untyped-def]
+def console_login(client: Client, identifier: str):
     return client.post(reverse("admin:login"), {"username": identifier, "password": WRONG_PASSWORD})
 
 
-def signup_start(client: Client, names: str):  # type: ignore[no-untyped-def]
+def signup_start(client: Client, names: str):
     last_name, first_name, mobile = names.split("|")
     return client.post(
         reverse("recovery:signup"),
@@ -70,21 +70,21 @@ def signup_start(client: Client, names: str):  # type: ignore[no-untyped-def]
     )
 
 
-def forgot_password_start(client: Client, identifier: str):  # type: ignore[no-untyped-def]
+def forgot_password_start(client: Client, identifier: str):
     return client.post(
         reverse("recovery:forgot_password"), {"identifier": identifier, "channel": "sms"}
     )
 
 
-def forgot_password_resend(client: Client, _value: str):  # type: ignore[no-untyped-def]
+def forgot_password_resend(client: Client, _value: str):
     return client.post(reverse("recovery:forgot_password_resend"))
 
 
-def signup_resend(client: Client, _value: str):  # type: ignore[no-untyped-def]
+def signup_resend(client: Client, _value: str):
     return client.post(reverse("recovery:signup_resend"))
 
 
-def signup_wrong_code(client: Client, _value: str):  # type: ignore[no-untyped-def]
+def signup_wrong_code(client: Client, _value: str):
     return client.post(reverse("recovery:signup_code"), {"code": WRONG_CODE})
 
 
@@ -135,7 +135,7 @@ def _without(text: str, value: str) -> str:
     return text
 
 
-def _answer(case: Case, value: str, traveller, delivered) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+def _answer(case: Case, value: str, traveller, delivered) -> tuple[object, ...]:
     client = Client()
     if case.prepare is not None:
         with delivered():
@@ -144,10 +144,10 @@ def _answer(case: Case, value: str, traveller, delivered) -> tuple[object, ...]:
     with CaptureQueriesContext(connection) as queries:
         response = case.ask(client, value)
     page = response
-    if response.status_code == HTTPStatus.FOUND:  # type: ignore[attr-defined]
-        page = client.get(response["Location"])  # type: ignore[index]
+    if response.status_code == HTTPStatus.FOUND:
+        page = client.get(response["Location"])
     return (
-        response.status_code,  # type: ignore[attr-defined]
+        response.status_code,
         comparable_headers(response),
         page.status_code,
         _without(comparable_page(page.content.decode()), value),
@@ -194,7 +194,7 @@ def test_known_and_unknown_take_the_same_time(
     assert any(verdicts)
 
 
-def _measure(case: Case, delivered) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+def _measure(case: Case, delivered) -> tuple[float, float, float]:
     """Medians of the known and the unknown answer, and the median gap between the two
     answers of one round (a burst of load slows both answers of a round alike)."""
     timings: dict[str, list[float]] = {case.known: [], case.unknown: []}
@@ -222,7 +222,7 @@ def _measure(case: Case, delivered) -> tuple[float, float, float]:  # type: igno
 # --- Steps that only a person holding the phone reaches -----------------------------------
 
 
-def _children_step(client: Client, delivered) -> None:  # type: ignore[no-untyped-def]
+def _children_step(client: Client, delivered) -> None:
     with delivered():
         signup_start(client, NADIA)
     response = client.post(reverse("recovery:signup_code"), {"code": SENT_CODE})

@@ -95,11 +95,11 @@ def fields(*names: str) -> st.SearchStrategy[dict[str, str]]:
     )
 
 
-def text(response) -> str:  # type: ignore[no-untyped-def]
+def text(response) -> str:
     return html.unescape(response.content.decode(errors="replace"))
 
 
-def assert_answered(response, *, says_why: bool = True) -> None:  # type: ignore[no-untyped-def]
+def assert_answered(response, *, says_why: bool = True) -> None:
     """Below 500, and a refusal is a French page that says what is wrong (``says_why``: a
     POST without any of the form's fields gets the blank form again, nothing to point at)."""
     assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
@@ -137,7 +137,7 @@ def copy_of(session: dict[str, Any]) -> Client:
     store.update(session)
     store.create()
     client = Client()
-    client.cookies[django_settings.SESSION_COOKIE_NAME] = store.session_key  # type: ignore[assignment]
+    client.cookies[django_settings.SESSION_COOKIE_NAME] = store.session_key
     return client
 
 

@@ -22,13 +22,13 @@ pytestmark = pytest.mark.django_db
 IP_LIMIT = 20  # "…,20/h/ip" for forgot_identifier_sms and signup
 
 
-def ask_identifier(client: Client, mobile: str, **extra: str):  # type: ignore[no-untyped-def]
+def ask_identifier(client: Client, mobile: str, **extra: str):
     return client.post(
         reverse("recovery:forgot_identifier"), {"channel": "sms", "mobile": mobile}, **extra
     )
 
 
-def ask_signup(client: Client, last_name: str, first_name: str, mobile: str, **extra: str):  # type: ignore[no-untyped-def]
+def ask_signup(client: Client, last_name: str, first_name: str, mobile: str, **extra: str):
     return client.post(
         reverse("recovery:signup"),
         {"last_name": last_name, "first_name": first_name, "mobile": mobile},
@@ -74,7 +74,7 @@ def test_one_address_asking_for_many_unknown_numbers_sends_nothing(delivered) ->
 
 def test_many_addresses_with_many_real_numbers_hit_the_global_budget(
     college: Establishment, settings, behind_proxy: Callable[[str], Client], delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.SMS_BUDGET_GLOBAL_PER_HOUR = 10
     guardians = make_parents(college, 15, with_account=False)
     for number, guardian in enumerate(guardians):
@@ -101,7 +101,7 @@ def test_one_number_asked_from_many_addresses_hits_its_own_budget(
     behind_proxy: Callable[[str], Client],
     generous_limits: None,
     delivered,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The budget is the last line: here the rate limits are out of the way, as after a cache
     flush, and the number still gets no more than its hourly budget."""
     (guardian,) = make_parents(college, 1, with_account=True)
@@ -132,7 +132,7 @@ def test_premium_short_and_landline_numbers_are_refused_in_french(mobile: str, d
 @pytest.mark.parametrize("mobile", ["+881 6 1234 5678", "+44 7911 123456", "+225 07 01 23 45 67"])
 def test_foreign_and_satellite_numbers_not_in_the_roster_get_nothing(
     mobile: str, parent, delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with delivered():
         identifier = ask_identifier(Client(), mobile)
         signup = ask_signup(Client(), "Dupont", "Patrick", mobile)

@@ -28,7 +28,7 @@ from tests.test_settings import _production_environment, _settings_in_subprocess
 pytestmark = pytest.mark.django_db
 
 
-def text(response) -> str:  # type: ignore[no-untyped-def]
+def text(response) -> str:
     return html.unescape(response.content.decode())
 
 
@@ -57,7 +57,7 @@ ACCOUNT_POSTS = [
 ]
 
 
-def _assert_french_csrf_refusal(response) -> None:  # type: ignore[no-untyped-def]
+def _assert_french_csrf_refusal(response) -> None:
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert "Session expirée" in text(response)
     assert 'lang="fr"' in text(response)
@@ -276,7 +276,7 @@ ACCOUNT_PAGES = [
 ]
 
 
-def _assert_not_frameable_and_hardened(response) -> None:  # type: ignore[no-untyped-def]
+def _assert_not_frameable_and_hardened(response) -> None:
     assert response["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -358,7 +358,7 @@ def test_production_sends_hsts_and_redirects_plain_http(
     assert plain.status_code == HTTPStatus.MOVED_PERMANENTLY
     assert plain["Location"].startswith("https://")
     hsts = secure["Strict-Transport-Security"]
-    assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31_536_000  # type: ignore[union-attr]
+    assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31_536_000
     assert "includeSubDomains" in hsts and "preload" in hsts
     _assert_not_frameable_and_hardened(secure)
 
@@ -367,7 +367,7 @@ def test_production_sends_hsts_and_redirects_plain_http(
 
 
 @pytest.fixture
-def secretary(client: Client, settings) -> Client:  # type: ignore[no-untyped-def]
+def secretary(client: Client, settings) -> Client:
     settings.ADMIN_REQUIRES_OTP = True
     seed_demo()
     response = client.post(
@@ -454,7 +454,7 @@ def test_a_wrong_code_opens_nothing(secretary: Client) -> None:
     assert fresh.get(reverse("admin:index")).status_code == HTTPStatus.FOUND
 
 
-def test_a_parent_never_reaches_the_console(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_parent_never_reaches_the_console(settings) -> None:
     seed_demo()
     for requires_otp in (True, False):
         settings.ADMIN_REQUIRES_OTP = requires_otp

@@ -18,7 +18,7 @@ SAMPLES = Path(__file__).parents[1] / "roster" / "imports" / "samples"
 
 
 @pytest.fixture
-def secretary(client: Client, settings, tmp_path: Path) -> Client:  # type: ignore[no-untyped-def]
+def secretary(client: Client, settings, tmp_path: Path) -> Client:
     settings.VAR_DIR = tmp_path
     seed_demo()
     client.force_login(User.objects.get(identifier="claire.bernard1"))
@@ -63,7 +63,7 @@ def test_another_schools_import_page_is_forbidden(secretary: Client) -> None:
 
 def test_files_checked_for_one_school_cannot_be_applied_to_another(
     client: Client, settings, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.VAR_DIR = tmp_path
     seed_demo()
     client.force_login(User.objects.get(identifier="admin.academie1"))

@@ -48,7 +48,7 @@ def test_search_never_crosses_schools(secretary: Client) -> None:
     assert "emma.nguyen1" not in changelist(secretary, "user", q="emma")
 
 
-def run_action(client: Client, action: str, users: list[User]):  # type: ignore[no-untyped-def]
+def run_action(client: Client, action: str, users: list[User]):
     return client.post(
         reverse("admin:accounts_user_changelist"),
         {"action": action, ACTION_CHECKBOX_NAME: [u.pk for u in users]},

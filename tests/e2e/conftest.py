@@ -56,7 +56,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     context = browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 812})
     page = context.new_page()
     errors: list[str] = []

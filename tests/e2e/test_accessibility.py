@@ -96,7 +96,7 @@ class Audit:
         """A fresh context: no cookies, so a new visitor (or a new sign-in)."""
         if self.page is not None:
             self.page.context.close()
-        context = self.browser.new_context(  # type: ignore[attr-defined]
+        context = self.browser.new_context(
             locale=LANGUAGES[self.language], viewport=VIEWPORTS[self.viewport]
         )
         context.set_default_timeout(10_000)
@@ -104,33 +104,33 @@ class Audit:
         self.page = context.new_page()
 
     def goto(self, path: str, name: str | None = None) -> int:
-        response = self.page.goto(self.base_url + path)  # type: ignore[attr-defined]
+        response = self.page.goto(self.base_url + path)
         self.check(name or path)
-        return response.status  # type: ignore[no-any-return]
+        return response.status
 
     def fill(self, selector: str, value: str) -> None:
-        self.page.locator(selector).fill(value)  # type: ignore[attr-defined]
+        self.page.locator(selector).fill(value)
 
     def submit(self, name: str, form: str = "main form[method=post]") -> int:
         """Submit the (first) form of the page, audit the page that answers, return its status."""
-        button = self.page.locator(form).first.locator("[type=submit]").first  # type: ignore[attr-defined]
-        with self.page.expect_navigation() as navigation:  # type: ignore[attr-defined]
+        button = self.page.locator(form).first.locator("[type=submit]").first
+        with self.page.expect_navigation() as navigation:
             button.click()
         self.check(name)
-        return navigation.value.status  # type: ignore[no-any-return]
+        return navigation.value.status
 
     def choose(self, name: str, value: str) -> None:
-        self.page.locator(f"input[name={name}][value={value}]").check(force=True)  # type: ignore[attr-defined]
+        self.page.locator(f"input[name={name}][value={value}]").check(force=True)
 
     def check(self, name: str) -> None:
         page = self.page
-        results = page.evaluate(RUN_AXE, AXE_TAGS)  # type: ignore[attr-defined]
+        results = page.evaluate(RUN_AXE, AXE_TAGS)
         self.audited.append(name)
         if results["lang"] != self.language:  # the page really is in the language asked for
             self.failures.append(f"{name}: <html lang={results['lang']!r}>, not {self.language!r}")
         if results["pageWidth"] > results["viewportWidth"] + 1:
             self.failures.append(
-                f"{name} ({page.url}): the page is {results['pageWidth']} px wide in a "  # type: ignore[attr-defined]
+                f"{name} ({page.url}): the page is {results['pageWidth']} px wide in a "
                 f"{results['viewportWidth']} px viewport (it scrolls sideways): "
                 + ", ".join(results["wide"])
             )
@@ -138,7 +138,7 @@ class Audit:
             if violation["impact"] in BLOCKING:
                 nodes = "\n      ".join(violation["nodes"][:8])
                 self.failures.append(
-                    f"{name} ({page.url}): [{violation['impact']}] {violation['id']}: "  # type: ignore[attr-defined]
+                    f"{name} ({page.url}): [{violation['impact']}] {violation['id']}: "
                     f"{violation['help']}\n      {nodes}"
                 )
 
@@ -154,28 +154,28 @@ class Audit:
 
     def log_in(self, identifier: str, password: str) -> None:
         self.open()
-        self.page.goto(self.base_url + reverse("accounts:login"))  # type: ignore[attr-defined]
+        self.page.goto(self.base_url + reverse("accounts:login"))
         self.fill("input[name=identifier]", identifier)
         self.fill("input[name=password]", password)
-        with self.page.expect_navigation():  # type: ignore[attr-defined]
-            self.page.locator("input[name=password]").press("Enter")  # type: ignore[attr-defined]
+        with self.page.expect_navigation():
+            self.page.locator("input[name=password]").press("Enter")
 
 
 @pytest.fixture(params=COMBOS)
-def audit(request: pytest.FixtureRequest, browser, live_server) -> Iterator[Audit]:  # type: ignore[no-untyped-def]
+def audit(request: pytest.FixtureRequest, browser, live_server) -> Iterator[Audit]:
     language, viewport = request.param
     seed_demo()
     audit = Audit(browser=browser, base_url=live_server.url, language=language, viewport=viewport)
     audit.open()
     yield audit
-    audit.page.context.close()  # type: ignore[attr-defined]
+    audit.page.context.close()
 
 
 def last_sms_code() -> str:
-    return re.search(r"\b(\d{6})\b", LocmemSmsBackend.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    return re.search(r"\b(\d{6})\b", LocmemSmsBackend.outbox[-1].body).group(1)
 
 
-def test_public_and_error_pages(audit: Audit, settings) -> None:  # type: ignore[no-untyped-def]
+def test_public_and_error_pages(audit: Audit, settings) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "forgot_identifier_sms": "1/h/ip"}
     audit.goto(reverse("home"), "accueil")
     audit.goto(reverse("accounts:login"), "connexion")
@@ -202,14 +202,14 @@ def test_public_and_error_pages(audit: Audit, settings) -> None:  # type: ignore
     assert audit.submit("429 trop de demandes") == HTTPStatus.TOO_MANY_REQUESTS
 
     audit.goto(reverse("accounts:login"))
-    audit.page.context.clear_cookies()  # type: ignore[attr-defined]
+    audit.page.context.clear_cookies()
     audit.fill("input[name=identifier]", "patrick.dupont1")
     audit.fill("input[name=password]", PARENT_PASSWORD)
     assert audit.submit("403 CSRF") == HTTPStatus.FORBIDDEN
     audit.assert_clean(pages=18)
 
 
-def test_password_recovery_pages(audit: Audit, settings) -> None:  # type: ignore[no-untyped-def]
+def test_password_recovery_pages(audit: Audit, settings) -> None:
     settings.SITE_URL = audit.base_url
     audit.goto(reverse("recovery:forgot_password"), "mot de passe perdu")
     audit.submit("mot de passe perdu, champs vides")
@@ -226,16 +226,16 @@ def test_password_recovery_pages(audit: Audit, settings) -> None:  # type: ignor
     audit.fill("input[name=new_password1]", NEW_PASSWORD)
     audit.fill("input[name=new_password2]", NEW_PASSWORD)
     audit.submit("mot de passe perdu, terminé")
-    assert audit.page.url.endswith(reverse("recovery:forgot_password_done"))  # type: ignore[attr-defined]
+    assert audit.page.url.endswith(reverse("recovery:forgot_password_done"))
 
     audit.open()
     audit.goto(reverse("recovery:forgot_password"))
     audit.fill("input[name=identifier]", "hugo.dupont1")
     audit.choose("channel", "email")
     audit.submit("mot de passe perdu, lien envoyé par e-mail")
-    link = re.search(r"http\S+/lien/\S+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    link = re.search(r"http\S+/lien/\S+/", mail.outbox[-1].body).group(0)
     audit.goto(link.removeprefix(audit.base_url), "mot de passe perdu, lien ouvert")
-    assert audit.page.url.endswith(reverse("recovery:forgot_password_new"))  # type: ignore[attr-defined]
+    assert audit.page.url.endswith(reverse("recovery:forgot_password_new"))
     audit.goto(reverse("recovery:forgot_password_link", args=["jeton-invalide"]), "lien invalide")
     audit.assert_clean(pages=11)
 
@@ -261,15 +261,15 @@ def test_signup_pages(audit: Audit) -> None:
         audit.fill(f"input[name=birth_date_{student.pk}]", children[student.first_name])
     audit.submit("inscription, mot de passe")
     audit.submit("inscription, mot de passe vide")
-    audit.page.locator("input[name=identifier_noted]").check(force=True)  # type: ignore[attr-defined]
+    audit.page.locator("input[name=identifier_noted]").check(force=True)
     audit.fill("input[name=new_password1]", NEW_PASSWORD)
     audit.fill("input[name=new_password2]", NEW_PASSWORD)
     audit.submit("inscription terminée, mon compte")
-    assert audit.page.url.endswith(reverse("myaccount:account"))  # type: ignore[attr-defined]
+    assert audit.page.url.endswith(reverse("myaccount:account"))
     audit.assert_clean(pages=10)
 
 
-def test_account_pages(audit: Audit, settings) -> None:  # type: ignore[no-untyped-def]
+def test_account_pages(audit: Audit, settings) -> None:
     settings.SITE_URL = audit.base_url
     audit.log_in("patrick.dupont1", PARENT_PASSWORD)
     audit.check("mon compte")
@@ -280,7 +280,7 @@ def test_account_pages(audit: Audit, settings) -> None:  # type: ignore[no-untyp
     audit.fill("input[name=email]", "patrick.dupont@exemple.fr")
     audit.submit("adresse e-mail, lien envoyé")
     link = re.search(r"https?://\S+/mon-compte/e-mail/verifier/\S+/", mail.outbox[-1].body)
-    audit.goto(link.group(0).removeprefix(audit.base_url), "adresse e-mail, confirmer")  # type: ignore[union-attr]
+    audit.goto(link.group(0).removeprefix(audit.base_url), "adresse e-mail, confirmer")
     invalid = reverse("myaccount:verify_email_link", args=["jeton-invalide"])
     audit.goto(invalid, "adresse e-mail, lien invalide")
     add_widest_entries("patrick.dupont1")
@@ -291,7 +291,7 @@ def test_account_pages(audit: Audit, settings) -> None:  # type: ignore[no-untyp
     audit.submit("signaler un rattachement, envoyé")
 
     audit.log_in("jade.moreau1", TEMPORARY_PASSWORD)
-    assert audit.page.url.endswith(reverse("myaccount:change_password"))  # type: ignore[attr-defined]
+    assert audit.page.url.endswith(reverse("myaccount:change_password"))
     audit.check("mot de passe provisoire à changer")
     audit.assert_clean(pages=13)
 
@@ -328,11 +328,11 @@ def current_totp(user: User) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
-def test_secretariat_console_pages(audit: Audit, settings) -> None:  # type: ignore[no-untyped-def]
+def test_secretariat_console_pages(audit: Audit, settings) -> None:
     settings.ADMIN_REQUIRES_OTP = True
     audit.log_in("claire.bernard1", STAFF_PASSWORD)
     audit.goto(reverse("admin:index"), "double authentification, enrôlement")
-    assert reverse("accounts:two_factor") in audit.page.url  # type: ignore[attr-defined]
+    assert reverse("accounts:two_factor") in audit.page.url
     audit.submit("double authentification, code vide")
     staff = User.objects.get(identifier="claire.bernard1")
     audit.fill("input[name=token]", current_totp(staff))
@@ -345,7 +345,7 @@ def test_secretariat_console_pages(audit: Audit, settings) -> None:  # type: ign
     school = Establishment.objects.get(uai="0750654D")
     audit.goto(reverse("admin:accounts_establishment_import", args=[school.pk]), "console, import")
     # The file input is required: skip the browser's own check to show the server's error.
-    audit.page.locator("#content form[enctype]").evaluate("form => { form.noValidate = true; }")  # type: ignore[attr-defined]
+    audit.page.locator("#content form[enctype]").evaluate("form => { form.noValidate = true; }")
     audit.submit("console, import sans fichier", form="#content form[enctype]")
     parent = User.objects.get(identifier="patrick.dupont1")
     audit.goto(reverse("admin:accounts_user_change", args=[parent.pk]), "console, compte parent")

@@ -12,14 +12,14 @@ from accounts.demo import PARENT_PASSWORD, TEMPORARY_PASSWORD, seed_demo
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def log_in(page, live_server, identifier: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(page, live_server, identifier: str, password: str) -> None:
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Identifiant").fill(identifier)
     page.locator("input[name=password]").fill(password)
     page.get_by_role("button", name="Se connecter").click()
 
 
-def test_a_student_with_a_temporary_password_must_choose_one_first(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_student_with_a_temporary_password_must_choose_one_first(live_server, page) -> None:
     seed_demo()
     log_in(page, live_server, "jade.moreau1", TEMPORARY_PASSWORD)
     page.wait_for_url(f"{live_server.url}/mon-compte/mot-de-passe/")
@@ -35,7 +35,7 @@ def test_a_student_with_a_temporary_password_must_choose_one_first(live_server, 
     assert page.console_errors == []
 
 
-def test_a_parent_adds_and_verifies_an_email(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_parent_adds_and_verifies_an_email(live_server, page) -> None:
     seed_demo()
     log_in(page, live_server, "patrick.dupont1", PARENT_PASSWORD)
     page.wait_for_url(f"{live_server.url}/mon-compte/")

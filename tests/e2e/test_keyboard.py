@@ -32,7 +32,7 @@ FOCUSED = """(selector) => {
 
 
 @pytest.fixture
-def keyboard_page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def keyboard_page(browser, live_server) -> Iterator[object]:
     seed_demo()
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
     context.set_default_timeout(10_000)
@@ -43,7 +43,7 @@ def keyboard_page(browser, live_server) -> Iterator[object]:  # type: ignore[no-
     context.close()
 
 
-def tab_to(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+def tab_to(page, selector: str) -> None:
     """Press Tab until ``selector`` has the focus; each element passed must show its focus."""
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
@@ -55,7 +55,7 @@ def tab_to(page, selector: str) -> None:  # type: ignore[no-untyped-def]
     pytest.fail(f"{selector} not reached with {MAX_TABS} presses of Tab on {page.url}")
 
 
-def log_in_with_the_keyboard(page, password: str) -> None:  # type: ignore[no-untyped-def]
+def log_in_with_the_keyboard(page, password: str) -> None:
     tab_to(page, "input[name=identifier]")
     page.keyboard.type("patrick.dupont1")
     tab_to(page, "input[name=password]")
@@ -64,7 +64,7 @@ def log_in_with_the_keyboard(page, password: str) -> None:  # type: ignore[no-un
     page.wait_for_url(page.base_url + reverse("myaccount:account"))
 
 
-def test_the_skip_link_comes_first_and_leads_to_the_form(keyboard_page) -> None:  # type: ignore[no-untyped-def]
+def test_the_skip_link_comes_first_and_leads_to_the_form(keyboard_page) -> None:
     page = keyboard_page
     page.goto(page.base_url + reverse("accounts:login"))
     page.keyboard.press("Tab")
@@ -78,7 +78,7 @@ def test_the_skip_link_comes_first_and_leads_to_the_form(keyboard_page) -> None:
     assert page.evaluate("() => document.activeElement.name") == "identifier"
 
 
-def test_a_parent_signs_in_with_the_keyboard_only(keyboard_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_parent_signs_in_with_the_keyboard_only(keyboard_page) -> None:
     page = keyboard_page
     page.goto(page.base_url + reverse("accounts:login"))
     log_in_with_the_keyboard(page, PARENT_PASSWORD)
@@ -86,7 +86,7 @@ def test_a_parent_signs_in_with_the_keyboard_only(keyboard_page) -> None:  # typ
     assert page.unmarked == []
 
 
-def test_a_parent_recovers_the_password_by_sms_with_the_keyboard_only(keyboard_page) -> None:  # type: ignore[no-untyped-def]
+def test_a_parent_recovers_the_password_by_sms_with_the_keyboard_only(keyboard_page) -> None:
     page = keyboard_page
     page.goto(page.base_url + reverse("accounts:login"))
     tab_to(page, f"a[href='{reverse('recovery:forgot_password')}']")
@@ -106,7 +106,7 @@ def test_a_parent_recovers_the_password_by_sms_with_the_keyboard_only(keyboard_p
     page.keyboard.press("Enter")
     page.wait_for_url(page.base_url + reverse("recovery:forgot_password_sent"))
 
-    code = re.search(r"\b(\d{6})\b", LocmemSmsBackend.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    code = re.search(r"\b(\d{6})\b", LocmemSmsBackend.outbox[-1].body).group(1)
     tab_to(page, "input[name=code]")
     page.keyboard.type(code)
     page.keyboard.press("Enter")

@@ -9,7 +9,7 @@ from accounts.demo import PARENT_PASSWORD, seed_demo
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_demo_parent_logs_in_and_sees_both_children(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_demo_parent_logs_in_and_sees_both_children(live_server, page) -> None:
     seed_demo()
     page.goto(f"{live_server.url}/connexion/")
     assert page.locator("html").get_attribute("lang") == "fr"
@@ -23,7 +23,7 @@ def test_a_demo_parent_logs_in_and_sees_both_children(live_server, page) -> None
     assert page.console_errors == []
 
 
-def test_a_wrong_password_shows_the_error_next_to_the_form(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_password_shows_the_error_next_to_the_form(live_server, page) -> None:
     seed_demo()
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Identifiant").fill("patrick.dupont1")
@@ -34,7 +34,7 @@ def test_a_wrong_password_shows_the_error_next_to_the_form(live_server, page) ->
     assert page.url.endswith("/connexion/")
 
 
-def test_the_password_can_be_shown_and_hidden(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_the_password_can_be_shown_and_hidden(live_server, page) -> None:
     page.goto(f"{live_server.url}/connexion/")
     field = page.locator("input[name=password]")
     field.fill("Secret-2026-abc")

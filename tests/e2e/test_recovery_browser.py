@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NEW_PASSWORD = "Gomme-Orange-2027"
 
 
-def _choose_new_password(page, live_server) -> None:  # type: ignore[no-untyped-def]
+def _choose_new_password(page, live_server) -> None:
     page.wait_for_url(f"{live_server.url}/mot-de-passe-perdu/nouveau/")
     page.locator("input[name=new_password1]").fill(NEW_PASSWORD)
     page.locator("input[name=new_password2]").fill(NEW_PASSWORD)
@@ -25,14 +25,14 @@ def _choose_new_password(page, live_server) -> None:  # type: ignore[no-untyped-
     page.get_by_role("main").get_by_role("link", name="Se connecter").click()
 
 
-def _log_in(page, live_server, identifier: str) -> None:  # type: ignore[no-untyped-def]
+def _log_in(page, live_server, identifier: str) -> None:
     page.get_by_label("Identifiant").fill(identifier)
     page.locator("input[name=password]").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{live_server.url}/mon-compte/")
 
 
-def test_a_parent_resets_the_password_with_the_sms_code(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_a_parent_resets_the_password_with_the_sms_code(live_server, page) -> None:
     seed_demo()
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_role("link", name="Mot de passe perdu").click()
@@ -40,7 +40,7 @@ def test_a_parent_resets_the_password_with_the_sms_code(live_server, page) -> No
     page.locator("label", has_text="Par SMS").click()
     page.get_by_role("button", name="Continuer").click()
     page.wait_for_url(f"{live_server.url}/mot-de-passe-perdu/verification/")
-    code = re.search(r"\b(\d{6})\b", LocmemSmsBackend.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    code = re.search(r"\b(\d{6})\b", LocmemSmsBackend.outbox[-1].body).group(1)
     field = page.get_by_label("Code reçu par SMS")
     assert field.get_attribute("autocomplete") == "one-time-code"
     assert field.get_attribute("inputmode") == "numeric"
@@ -52,7 +52,7 @@ def test_a_parent_resets_the_password_with_the_sms_code(live_server, page) -> No
     assert page.console_errors == []
 
 
-def test_a_student_resets_the_password_with_the_email_link(live_server, page, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_student_resets_the_password_with_the_email_link(live_server, page, settings) -> None:
     settings.SITE_URL = live_server.url
     seed_demo()
     page.goto(f"{live_server.url}/mot-de-passe-perdu/")
@@ -61,7 +61,7 @@ def test_a_student_resets_the_password_with_the_email_link(live_server, page, se
     page.get_by_role("button", name="Continuer").click()
     page.wait_for_url(f"{live_server.url}/mot-de-passe-perdu/verification/")
     assert "Vérifiez votre messagerie" in page.locator("main").inner_text()
-    link = re.search(r"http\S+/lien/\S+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    link = re.search(r"http\S+/lien/\S+/", mail.outbox[-1].body).group(0)
     page.goto(link)
     assert "/lien/" not in page.url  # the token left the address bar
     _choose_new_password(page, live_server)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NEW_PASSWORD = "Gomme-Orange-2027"
 
 
-def test_nadia_benali_registers_and_sees_yanis_in_mon_compte(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_nadia_benali_registers_and_sees_yanis_in_mon_compte(live_server, page) -> None:
     seed_demo()
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_role("link", name="Je n'ai pas encore d'identifiant").click()
@@ -29,7 +29,7 @@ def test_nadia_benali_registers_and_sees_yanis_in_mon_compte(live_server, page) 
     page.wait_for_url(f"{live_server.url}/inscription/code/")
     assert "+262 692 12 34 56" in page.locator("main").inner_text()
     assert LocmemSmsBackend.outbox[-1].to == "+262692123456"
-    code = re.search(r"\b(\d{6})\b", LocmemSmsBackend.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    code = re.search(r"\b(\d{6})\b", LocmemSmsBackend.outbox[-1].body).group(1)
     field = page.get_by_label("Code reçu par SMS")
     assert field.get_attribute("inputmode") == "numeric"
     field.fill(code)
@@ -65,7 +65,7 @@ def test_nadia_benali_registers_and_sees_yanis_in_mon_compte(live_server, page) 
     assert [error for error in page.console_errors if "status of 400" not in error] == []
 
 
-def test_sophie_dupont_registers_for_two_children_in_two_schools(live_server, page) -> None:  # type: ignore[no-untyped-def]
+def test_sophie_dupont_registers_for_two_children_in_two_schools(live_server, page) -> None:
     seed_demo()
     page.goto(f"{live_server.url}/inscription/")
     page.get_by_label("Nom", exact=True).fill("Dupont")
@@ -73,7 +73,7 @@ def test_sophie_dupont_registers_for_two_children_in_two_schools(live_server, pa
     page.get_by_label("Numéro de mobile").fill("06 98 76 54 32")
     page.get_by_role("button", name="Recevoir un code par SMS").click()
     page.wait_for_url(f"{live_server.url}/inscription/code/")
-    code = re.search(r"\b(\d{6})\b", LocmemSmsBackend.outbox[-1].body).group(1)  # type: ignore[union-attr]
+    code = re.search(r"\b(\d{6})\b", LocmemSmsBackend.outbox[-1].body).group(1)
     page.get_by_label("Code reçu par SMS").fill(f"{code[:3]} {code[3:]}")
     page.get_by_role("button", name="Valider le code").click()
 

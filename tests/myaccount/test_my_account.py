@@ -31,7 +31,7 @@ def logged_in(user: User, password: str = DEMO_PASSWORD, agent: str = "Mozilla/5
     return client
 
 
-def change_password(client: Client, current: str = DEMO_PASSWORD, new: str = NEW_PASSWORD):  # type: ignore[no-untyped-def]
+def change_password(client: Client, current: str = DEMO_PASSWORD, new: str = NEW_PASSWORD):
     return client.post(
         reverse("myaccount:change_password"),
         {"current_password": current, "new_password1": new, "new_password2": new},
@@ -147,7 +147,7 @@ def test_an_email_link_works_once_and_not_after_24_hours(
 
 def test_a_superseded_link_and_another_accounts_link_are_refused(
     parent: User, college, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     client = logged_in(parent)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("myaccount:change_email"), {"email": "a@exemple.fr"})
@@ -187,7 +187,7 @@ def test_sessions_are_listed_and_can_be_ended(parent: User) -> None:
     assert laptop.get(reverse("myaccount:account")).status_code == HTTPStatus.OK
 
 
-def test_nobody_ends_someone_elses_session(parent: User, college) -> None:  # type: ignore[no-untyped-def]
+def test_nobody_ends_someone_elses_session(parent: User, college) -> None:
     victim = logged_in(parent)
     other = make_parent_account(make_guardian(college, first_name="Sophie", mobile=""))
     attacker = logged_in(other)
@@ -206,7 +206,7 @@ def test_the_journal_shows_the_accounts_own_recent_events(parent: User) -> None:
     assert "Chrome sur Android" in page
 
 
-def test_a_parent_reports_a_child_that_is_not_theirs(parent: User, college) -> None:  # type: ignore[no-untyped-def]
+def test_a_parent_reports_a_child_that_is_not_theirs(parent: User, college) -> None:
     client = logged_in(parent)
     child = parent.guardian_records.get().students.get()
     url = reverse("myaccount:report_attachment", args=[child.pk])

@@ -25,7 +25,7 @@ class ScriptedSmsBackend(sms_backends.BaseSmsBackend):
 
 
 @pytest.fixture
-def scripted_sms(settings) -> Iterator[type[ScriptedSmsBackend]]:  # type: ignore[no-untyped-def]
+def scripted_sms(settings) -> Iterator[type[ScriptedSmsBackend]]:
     settings.SMS_BACKENDS = {**settings.SMS_BACKENDS, "scripted": f"{__name__}.ScriptedSmsBackend"}
     settings.SMS_BACKEND = "scripted"
     ScriptedSmsBackend.script = []

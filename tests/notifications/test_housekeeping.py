@@ -31,7 +31,7 @@ def queued_sms() -> Notification:
 
 def test_a_message_whose_task_was_lost_is_sent_by_the_requeue(
     settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     notification = queued_sms()  # its task was never run: the broker lost it
     assert tasks.requeue_stuck() == 0
     later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_STUCK_AFTER_SECONDS + 1)
@@ -44,7 +44,7 @@ def test_a_message_whose_task_was_lost_is_sent_by_the_requeue(
 
 def test_a_message_held_by_a_dead_worker_is_sent_after_its_lease(
     settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     notification = queued_sms()
     assert delivery.claim(notification.pk) is not None  # the worker died right after this
     with django_capture_on_commit_callbacks(execute=True):
@@ -58,7 +58,7 @@ def test_a_message_held_by_a_dead_worker_is_sent_after_its_lease(
     assert notification.attempts == 2
 
 
-def test_old_notifications_are_deleted_after_the_retention(settings) -> None:  # type: ignore[no-untyped-def]
+def test_old_notifications_are_deleted_after_the_retention(settings) -> None:
     queued_sms()
     later = timezone.now() + timedelta(days=settings.NOTIFICATION_RETENTION_DAYS + 1)
     with time_machine.travel(later):

@@ -134,7 +134,7 @@ def test_a_young_message_still_failing_after_the_last_attempt_waits_for_beat(
     assert notification.attempts == 7
 
 
-def test_it_gives_up_after_the_last_attempt(settings, scripted_sms) -> None:  # type: ignore[no-untyped-def]
+def test_it_gives_up_after_the_last_attempt(settings, scripted_sms) -> None:
     settings.NOTIFICATION_GIVE_UP_AFTER_SECONDS = 0
     scripted_sms.script = ["transient"] * 20
     with transaction.atomic():
@@ -163,7 +163,7 @@ def test_a_claimed_message_is_not_sent_by_a_second_worker(scripted_sms) -> None:
     assert scripted_sms.calls == []
 
 
-def test_the_per_number_budget_blocks_pumping(settings, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_the_per_number_budget_blocks_pumping(settings, django_capture_on_commit_callbacks) -> None:
     settings.SMS_BUDGET_PER_DESTINATION_PER_HOUR = 3
     with django_capture_on_commit_callbacks(execute=True):
         results = [send_code(to="+33699999999") for _ in range(5)]
@@ -197,7 +197,7 @@ def test_the_per_number_daily_budget_blocks_what_the_hourly_one_lets_through(
 
 def test_the_global_budget_blocks_every_number(
     settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.SMS_BUDGET_GLOBAL_PER_HOUR = 2
     with django_capture_on_commit_callbacks(execute=True):
         sent = [send_code(to=f"+336123456{n:02d}") for n in range(4)]
@@ -207,7 +207,7 @@ def test_the_global_budget_blocks_every_number(
 
 def test_an_email_has_text_and_html_parts_sender_and_reply_to(
     settings, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.EMAIL_REPLY_TO = "secretariat@exemple.fr"
     with django_capture_on_commit_callbacks(execute=True):
         notification = notification_send(

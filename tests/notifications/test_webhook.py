@@ -17,7 +17,7 @@ TOKEN = "test-auth-token-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
-def _twilio(settings) -> None:  # type: ignore[no-untyped-def]
+def _twilio(settings) -> None:
     settings.TWILIO_AUTH_TOKEN = TOKEN
     settings.TWILIO_STATUS_CALLBACK_URL = "https://portail.exemple.fr/webhooks/twilio/status/"
 
@@ -35,7 +35,7 @@ def sent() -> Notification:
     )
 
 
-def callback(client: Client, status: str, *, signature: str | None = None, **extra: str):  # type: ignore[no-untyped-def]
+def callback(client: Client, status: str, *, signature: str | None = None, **extra: str):
     params = {"MessageSid": "SM" + "a" * 32, "MessageStatus": status, **extra}
     if signature is None:
         signature = RequestValidator(TOKEN).compute_signature(

@@ -36,16 +36,16 @@ def student(college: Establishment) -> User:
 
 
 @pytest.fixture
-def delivered(django_capture_on_commit_callbacks) -> Callable[[], AbstractContextManager[object]]:  # type: ignore[no-untyped-def]
+def delivered(django_capture_on_commit_callbacks) -> Callable[[], AbstractContextManager[object]]:
     """``with delivered(): client.post(...)``: run what the request enqueued, as a worker would."""
 
     def run() -> AbstractContextManager[object]:
-        return django_capture_on_commit_callbacks(execute=True)  # type: ignore[no-any-return]
+        return django_capture_on_commit_callbacks(execute=True)
 
     return run
 
 
-def text(response) -> str:  # type: ignore[no-untyped-def]
+def text(response) -> str:
     """The page's HTML with entities decoded, to look for French sentences with apostrophes."""
     return html.unescape(response.content.decode())
 
@@ -62,17 +62,17 @@ def last_link() -> str:
     return match.group(0)
 
 
-def ask_reset(client: Client, identifier: str, channel: str = "sms"):  # type: ignore[no-untyped-def]
+def ask_reset(client: Client, identifier: str, channel: str = "sms"):
     return client.post(
         reverse("recovery:forgot_password"), {"identifier": identifier, "channel": channel}
     )
 
 
-def post_code(client: Client, code: str):  # type: ignore[no-untyped-def]
+def post_code(client: Client, code: str):
     return client.post(reverse("recovery:forgot_password_sent"), {"code": code})
 
 
-def post_new_password(client: Client, password: str = NEW_PASSWORD):  # type: ignore[no-untyped-def]
+def post_new_password(client: Client, password: str = NEW_PASSWORD):
     return client.post(
         reverse("recovery:forgot_password_new"),
         {"new_password1": password, "new_password2": password},

@@ -44,18 +44,18 @@ def start(
     last_name: str = "Benali",
     first_name: str = "Nadia",
     mobile: str = NADIA_TYPED_MOBILE,
-):  # type: ignore[no-untyped-def]
+):
     return client.post(
         reverse("recovery:signup"),
         {"last_name": last_name, "first_name": first_name, "mobile": mobile},
     )
 
 
-def post_code(client: Client, code: str):  # type: ignore[no-untyped-def]
+def post_code(client: Client, code: str):
     return client.post(reverse("recovery:signup_code"), {"code": code})
 
 
-def answer(client: Client, answers: dict[Student, tuple[str, str]]):  # type: ignore[no-untyped-def]
+def answer(client: Client, answers: dict[Student, tuple[str, str]]):
     """``answers``: child → ("oui" or "non", birth date as typed)."""
     data = {}
     for child, (legal, born) in answers.items():
@@ -64,7 +64,7 @@ def answer(client: Client, answers: dict[Student, tuple[str, str]]):  # type: ig
     return client.post(reverse("recovery:signup_children"), data)
 
 
-def finish(client: Client, password: str = NEW_PASSWORD, noted: bool = True):  # type: ignore[no-untyped-def]
+def finish(client: Client, password: str = NEW_PASSWORD, noted: bool = True):
     data = {"new_password1": password, "new_password2": password}
     if noted:
         data["identifier_noted"] = "on"

@@ -17,7 +17,7 @@ from tests.recovery.conftest import STUDENT_EMAIL, text
 pytestmark = pytest.mark.django_db
 
 
-def ask(client: Client, channel: str, value: str):  # type: ignore[no-untyped-def]
+def ask(client: Client, channel: str, value: str):
     field = "mobile" if channel == "sms" else "email"
     return client.post(reverse("recovery:forgot_identifier"), {"channel": channel, field: value})
 

@@ -56,7 +56,7 @@ def test_it_resets_the_password_from_the_link_in_the_email(
     assert login.status_code == HTTPStatus.FOUND
 
 
-def _open(client: Client, link: str):  # type: ignore[no-untyped-def]
+def _open(client: Client, link: str):
     client.get(link.removeprefix("http://127.0.0.1:8000"))
     return client.get(reverse("recovery:forgot_password_new"))
 

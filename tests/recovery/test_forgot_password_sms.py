@@ -28,7 +28,7 @@ from tests.recovery.conftest import (
 pytestmark = pytest.mark.django_db
 
 
-def login(client: Client, identifier: str, password: str):  # type: ignore[no-untyped-def]
+def login(client: Client, identifier: str, password: str):
     return client.post(reverse("accounts:login"), {"identifier": identifier, "password": password})
 
 

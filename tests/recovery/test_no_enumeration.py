@@ -30,21 +30,21 @@ TOLERANCE = 0.20
 Post = Callable[[Client, str], object]
 
 
-def forgot_password_sms(client: Client, value: str):  # type: ignore[no-untyped-def]
+def forgot_password_sms(client: Client, value: str):
     return client.post(reverse("recovery:forgot_password"), {"identifier": value, "channel": "sms"})
 
 
-def forgot_password_email(client: Client, value: str):  # type: ignore[no-untyped-def]
+def forgot_password_email(client: Client, value: str):
     return client.post(
         reverse("recovery:forgot_password"), {"identifier": value, "channel": "email"}
     )
 
 
-def forgot_identifier_sms(client: Client, value: str):  # type: ignore[no-untyped-def]
+def forgot_identifier_sms(client: Client, value: str):
     return client.post(reverse("recovery:forgot_identifier"), {"channel": "sms", "mobile": value})
 
 
-def forgot_identifier_email(client: Client, value: str):  # type: ignore[no-untyped-def]
+def forgot_identifier_email(client: Client, value: str):
     return client.post(reverse("recovery:forgot_identifier"), {"channel": "email", "email": value})
 
 
@@ -62,7 +62,7 @@ def accounts(parent: User, student: User) -> None:
 
 
 @pytest.fixture
-def generous_limits(settings) -> None:  # type: ignore[no-untyped-def]
+def generous_limits(settings) -> None:
     settings.RATE_LIMITS = {name: "100000/h/key,100000/h/ip" for name in settings.RATE_LIMITS}
 
 
@@ -70,9 +70,9 @@ def _answer(post: Post, value: str) -> tuple[int, dict[str, object], str, int, i
     client = Client()
     with CaptureQueriesContext(connection) as queries:
         response = post(client, value)
-    follow = client.get(response["Location"])  # type: ignore[index]
+    follow = client.get(response["Location"])
     return (
-        response.status_code,  # type: ignore[attr-defined]
+        response.status_code,
         comparable_headers(response),
         comparable_page(follow.content.decode()),
         follow.status_code,
@@ -111,7 +111,7 @@ def test_known_and_unknown_take_the_same_time(
     assert any(verdicts)
 
 
-def _measure(post, known: str, unknown: str) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+def _measure(post, known: str, unknown: str) -> tuple[float, float, float]:
     """Medians of the known and the unknown answer, and the median gap between the two
     answers of one round (a burst of load slows both answers of a round alike)."""
     timings: dict[str, list[float]] = {known: [], unknown: []}

@@ -14,7 +14,7 @@ from tests.recovery.conftest import text
 pytestmark = pytest.mark.django_db
 
 
-def ask_reset(client: Client, identifier: str, **extra: str):  # type: ignore[no-untyped-def]
+def ask_reset(client: Client, identifier: str, **extra: str):
     return client.post(
         reverse("recovery:forgot_password"),
         {"identifier": identifier, "channel": "sms"},
@@ -47,7 +47,7 @@ def test_a_spoofed_forwarded_for_does_not_escape_the_limit(client: Client) -> No
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
 
 
-def test_behind_a_trusted_proxy_each_client_has_its_own_limit(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(client: Client, settings) -> None:
     settings.TRUSTED_PROXY_COUNT = 1
     for number in range(20):
         ask_reset(client, f"eleve.numero{number}", HTTP_X_FORWARDED_FOR="203.0.113.7")
@@ -74,12 +74,12 @@ def test_one_email_is_limited(client: Client) -> None:
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
 
 
-def test_phones_and_emails_reach_the_limiter_only_hashed(client: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_phones_and_emails_reach_the_limiter_only_hashed(client: Client, monkeypatch) -> None:
     from core import ratelimits
 
     seen: list[str] = []
 
-    def spy(request, *, group, key, rate, increment):  # type: ignore[no-untyped-def]
+    def spy(request, *, group, key, rate, increment):
         seen.append(key(group, request))
         return False
 

@@ -38,7 +38,7 @@ def _sent_code() -> str:
     return match.group(1)
 
 
-def _flow_at_children(delivered) -> SignupFlow:  # type: ignore[no-untyped-def]
+def _flow_at_children(delivered) -> SignupFlow:
     flow = SignupFlow(SessionStore())
     with delivered():
         flow.initiate(last_name="Benali", first_name="Nadia", mobile=NADIA_MOBILE, ip_address="")
@@ -46,7 +46,7 @@ def _flow_at_children(delivered) -> SignupFlow:  # type: ignore[no-untyped-def]
     return flow
 
 
-def test_it_stores_a_hashed_code_keyed_by_number_without_an_account(college, delivered) -> None:  # type: ignore[no-untyped-def]
+def test_it_stores_a_hashed_code_keyed_by_number_without_an_account(college, delivered) -> None:
     nadia_family(college)
     with delivered():
         assert _deliver() == "code"
@@ -57,7 +57,7 @@ def test_it_stores_a_hashed_code_keyed_by_number_without_an_account(college, del
     assert lifetime == pytest.approx(codes.CODE_LIFETIME, abs=dt.timedelta(seconds=1))
 
 
-def test_a_new_code_supersedes_the_live_one_for_the_number(college) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_code_supersedes_the_live_one_for_the_number(college) -> None:
     nadia_family(college)
     _deliver()
     with time_machine.travel(timezone.now() + codes.RESEND_COOLDOWN + dt.timedelta(seconds=1)):
@@ -66,7 +66,7 @@ def test_a_new_code_supersedes_the_live_one_for_the_number(college) -> None:  # 
     assert first.is_consumed and not second.is_consumed
 
 
-def test_the_cool_down_and_hourly_quota_are_counted_per_number(college) -> None:  # type: ignore[no-untyped-def]
+def test_the_cool_down_and_hourly_quota_are_counted_per_number(college) -> None:
     nadia_family(college)
     start = timezone.now()
     assert _deliver() == "code"
@@ -82,7 +82,7 @@ def test_the_cool_down_and_hourly_quota_are_counted_per_number(college) -> None:
     assert _deliver(mobile="+33612345678") == "nothing"  # another number: its own allowance
 
 
-def test_the_daily_quota_is_counted_per_number(college, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_daily_quota_is_counted_per_number(college, settings) -> None:
     settings.SMS_BUDGET_PER_DESTINATION_PER_DAY = 100  # the quota, not the SMS budget, decides
     nadia_family(college)
     start = timezone.now()
@@ -95,7 +95,7 @@ def test_the_daily_quota_is_counted_per_number(college, settings) -> None:  # ty
         assert _deliver() == "code"  # the first of the day is out of the window
 
 
-def test_nothing_is_sent_when_the_school_recorded_a_refusal_of_sms(college) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_is_sent_when_the_school_recorded_a_refusal_of_sms(college) -> None:
     family = nadia_family(college)
     Guardian.objects.filter(pk=family.guardian.pk).update(accepts_sms=False)
     assert _deliver() == "nothing"
@@ -104,7 +104,7 @@ def test_nothing_is_sent_when_the_school_recorded_a_refusal_of_sms(college) -> N
 
 def test_a_registered_record_gets_the_identifier_even_beside_an_unregistered_one(
     college: Establishment, lycee: Establishment, delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     registered = make_guardian(college)
     make_parent_account(registered)
     make_guardian(lycee)  # the same person, declared by a second school, not yet tied
@@ -116,7 +116,7 @@ def test_a_registered_record_gets_the_identifier_even_beside_an_unregistered_one
     assert AuditEvent.objects.filter(event_type="identifier_reminder_sent").count() == 1
 
 
-def test_five_wrong_codes_kill_the_flow(college, delivered) -> None:  # type: ignore[no-untyped-def]
+def test_five_wrong_codes_kill_the_flow(college, delivered) -> None:
     nadia_family(college)
     flow = SignupFlow(SessionStore())
     with delivered():
@@ -133,7 +133,7 @@ def test_five_wrong_codes_kill_the_flow(college, delivered) -> None:  # type: ig
         flow.confirm(_sent_code())
 
 
-def test_a_code_is_single_use(college, delivered) -> None:  # type: ignore[no-untyped-def]
+def test_a_code_is_single_use(college, delivered) -> None:
     nadia_family(college)
     flow = _flow_at_children(delivered)
     assert flow.step() == Step.CHILDREN
@@ -143,7 +143,7 @@ def test_a_code_is_single_use(college, delivered) -> None:  # type: ignore[no-un
         other.confirm(_sent_code())
 
 
-def test_each_step_refuses_to_run_out_of_order(college) -> None:  # type: ignore[no-untyped-def]
+def test_each_step_refuses_to_run_out_of_order(college) -> None:
     yanis = nadia_family(college).children[0]
     flow = SignupFlow(SessionStore())
     with pytest.raises(FlowExpired):
@@ -157,14 +157,14 @@ def test_each_step_refuses_to_run_out_of_order(college) -> None:  # type: ignore
         flow.finish(password=NEW_PASSWORD, facts=FACTS)
 
 
-def test_answers_must_cover_exactly_the_children_listed(college, delivered) -> None:  # type: ignore[no-untyped-def]
+def test_answers_must_cover_exactly_the_children_listed(college, delivered) -> None:
     nadia_family(college)
     flow = _flow_at_children(delivered)
     with pytest.raises(FlowExpired):
         flow.confirm_children({999_999: Decision(True, YANIS_BORN)})
 
 
-def test_three_wrong_dates_in_all_end_the_flow_and_are_audited(college, delivered) -> None:  # type: ignore[no-untyped-def]
+def test_three_wrong_dates_in_all_end_the_flow_and_are_audited(college, delivered) -> None:
     yanis = nadia_family(college).children[0]
     flow = _flow_at_children(delivered)
     wrong = {yanis.pk: Decision(True, dt.date(2011, 11, 24))}
@@ -180,7 +180,7 @@ def test_three_wrong_dates_in_all_end_the_flow_and_are_audited(college, delivere
         flow.children()
 
 
-def test_every_child_answered_non_cannot_continue(college, delivered) -> None:  # type: ignore[no-untyped-def]
+def test_every_child_answered_non_cannot_continue(college, delivered) -> None:
     yanis = nadia_family(college).children[0]
     flow = _flow_at_children(delivered)
     with pytest.raises(signup.NoChildConfirmed):
@@ -190,11 +190,11 @@ def test_every_child_answered_non_cannot_continue(college, delivered) -> None:  
 
 def test_finish_creates_the_account_once_even_from_two_copies_of_the_state(
     college, delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     family = nadia_family(college)
     flow = _flow_at_children(delivered)
     flow.confirm_children({family.children[0].pk: Decision(True, YANIS_BORN)})
-    replay = SignupFlow(dict(flow.session))  # type: ignore[arg-type]
+    replay = SignupFlow(dict(flow.session))
     assert flow.future_account().identifier == "nadia.benali1"
 
     with delivered():
@@ -208,7 +208,7 @@ def test_finish_creates_the_account_once_even_from_two_copies_of_the_state(
     assert (user.first_name, user.last_name) == ("Nadia", "Benali")  # the school's spelling
 
 
-def test_the_account_takes_the_names_the_school_recorded(college, delivered) -> None:  # type: ignore[no-untyped-def]
+def test_the_account_takes_the_names_the_school_recorded(college, delivered) -> None:
     family = nadia_family(college)
     Guardian.objects.filter(pk=family.guardian.pk).update(last_name="Ben Ali")
     flow = SignupFlow(SessionStore())
@@ -224,7 +224,7 @@ def test_the_account_takes_the_names_the_school_recorded(college, delivered) -> 
     )
 
 
-def test_the_children_step_expires_an_hour_after_the_code(college, delivered) -> None:  # type: ignore[no-untyped-def]
+def test_the_children_step_expires_an_hour_after_the_code(college, delivered) -> None:
     nadia_family(college)
     flow = _flow_at_children(delivered)
     with (
@@ -234,7 +234,7 @@ def test_the_children_step_expires_an_hour_after_the_code(college, delivered) ->
         flow.children()
 
 
-def test_a_new_code_does_not_buy_three_more_birth_dates_for_a_day(college, delivered) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_code_does_not_buy_three_more_birth_dates_for_a_day(college, delivered) -> None:
     yanis = nadia_family(college).children[0]
     flow = _flow_at_children(delivered)
     wrong = {yanis.pk: Decision(True, dt.date(2011, 11, 24))}

@@ -39,7 +39,7 @@ from tests.recovery.signup_support import (
 pytestmark = pytest.mark.django_db
 
 
-def _to_children_step(client: Client, delivered) -> None:  # type: ignore[no-untyped-def]
+def _to_children_step(client: Client, delivered) -> None:
     with delivered():
         start(client)
     response = post_code(client, last_code())
@@ -52,7 +52,7 @@ def test_the_login_page_offers_self_registration(client: Client) -> None:
     assert "Je n'ai pas encore d'identifiant" in text(response)
 
 
-def test_it_registers_a_parent_end_to_end(client: Client, college: Establishment, delivered):  # type: ignore[no-untyped-def]
+def test_it_registers_a_parent_end_to_end(client: Client, college: Establishment, delivered):
     family = nadia_family(college)
     with delivered():
         response = start(client)
@@ -99,7 +99,7 @@ def test_it_registers_a_parent_end_to_end(client: Client, college: Establishment
 
 def test_names_match_whatever_the_case_accents_hyphens_and_spaces(
     client: Client, college: Establishment, delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     make_guardian(college, last_name="Lefèvre", first_name="Marie-Hélène", mobile="+33611223344")
     with delivered():
         start(client, last_name="  LEFEVRE ", first_name="marie helene", mobile="06 11 22 33 44")
@@ -107,7 +107,7 @@ def test_names_match_whatever_the_case_accents_hyphens_and_spaces(
     assert LocmemSmsBackend.outbox[0].to == "+33611223344"
 
 
-def test_no_match_gets_the_same_page_status_and_body(client: Client, college, delivered):  # type: ignore[no-untyped-def]
+def test_no_match_gets_the_same_page_status_and_body(client: Client, college, delivered):
     nadia_family(college)
     answers = []
     for last_name in ("Benali", "Inconnue"):
@@ -146,7 +146,7 @@ def test_an_already_registered_parent_gets_the_identifier_not_a_code(
     assert not User.objects.exclude(pk=parent.pk).exists()
 
 
-def test_three_wrong_birth_dates_end_the_flow(client: Client, college, delivered):  # type: ignore[no-untyped-def]
+def test_three_wrong_birth_dates_end_the_flow(client: Client, college, delivered):
     yanis = nadia_family(college).children[0]
     _to_children_step(client, delivered)
     response = answer(client, {yanis: ("oui", "24/11/2011")})
@@ -164,7 +164,7 @@ def test_three_wrong_birth_dates_end_the_flow(client: Client, college, delivered
     assert not User.objects.exists()
 
 
-def test_a_badly_written_date_is_not_counted_as_a_wrong_one(client: Client, college, delivered):  # type: ignore[no-untyped-def]
+def test_a_badly_written_date_is_not_counted_as_a_wrong_one(client: Client, college, delivered):
     yanis = nadia_family(college).children[0]
     _to_children_step(client, delivered)
     for typed in ("31/02/2011", "23/11/11", "", "hier"):
@@ -178,7 +178,7 @@ def test_a_badly_written_date_is_not_counted_as_a_wrong_one(client: Client, coll
 
 def test_answering_non_for_one_child_files_a_report_and_leaves_it_out(
     client: Client, college, delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     family = nadia_family(college)
     yanis = family.children[0]
     lina = make_student(
@@ -209,7 +209,7 @@ def test_answering_non_for_one_child_files_a_report_and_leaves_it_out(
 
 def test_children_in_two_establishments_are_attached_to_one_account(
     client: Client, college: Establishment, lycee: Establishment, delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Patrick Dupont's pattern: one parent declared by two schools, no account yet."""
     mobile = "+33687654321"
     records = [
@@ -245,7 +245,7 @@ def test_children_in_two_establishments_are_attached_to_one_account(
     assert "Lycée Victor Hugo" in account
 
 
-def test_only_legal_guardian_links_are_listed(client: Client, college, delivered):  # type: ignore[no-untyped-def]
+def test_only_legal_guardian_links_are_listed(client: Client, college, delivered):
     family = nadia_family(college)
     cousin = make_student(college, last_name="Haddad", first_name="Sami")
     legal_link(family.guardian, cousin, level=2)
@@ -256,7 +256,7 @@ def test_only_legal_guardian_links_are_listed(client: Client, college, delivered
 
 def test_homonyms_with_different_numbers_match_only_the_right_record(
     client: Client, college: Establishment, lycee: Establishment, delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     nadia = nadia_family(college)
     other = make_guardian(lycee, last_name="Benali", first_name="Nadia", mobile="+33699887766")
     other_child = make_student(lycee, last_name="Benali", first_name="Adam")
@@ -273,7 +273,7 @@ def test_homonyms_with_different_numbers_match_only_the_right_record(
     assert other.account is None
 
 
-def test_skipped_steps_lead_back_to_the_start(client: Client, college, delivered):  # type: ignore[no-untyped-def]
+def test_skipped_steps_lead_back_to_the_start(client: Client, college, delivered):
     yanis = nadia_family(college).children[0]
     signup = reverse("recovery:signup")
     assert client.get(reverse("recovery:signup_code"))["Location"] == signup
@@ -290,7 +290,7 @@ def test_skipped_steps_lead_back_to_the_start(client: Client, college, delivered
 
 def test_a_replayed_code_step_and_children_step_move_forward_only(
     client: Client, college, delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     yanis = nadia_family(college).children[0]
     with delivered():
         start(client)
@@ -308,7 +308,7 @@ def test_a_replayed_code_step_and_children_step_move_forward_only(
     assert "déjà servi" in text(response)
 
 
-def test_it_refuses_an_expired_code(client: Client, college, delivered):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_expired_code(client: Client, college, delivered):
     nadia_family(college)
     with delivered():
         start(client)
@@ -319,7 +319,7 @@ def test_it_refuses_an_expired_code(client: Client, college, delivered):  # type
     assert "Ce code a expiré" in text(response)
 
 
-def test_a_double_submitted_final_step_creates_one_account(client: Client, college, delivered):  # type: ignore[no-untyped-def]
+def test_a_double_submitted_final_step_creates_one_account(client: Client, college, delivered):
     yanis = nadia_family(college).children[0]
     _to_children_step(client, delivered)
     answer(client, {yanis: ("oui", "23/11/2011")})
@@ -335,7 +335,7 @@ def test_a_double_submitted_final_step_creates_one_account(client: Client, colle
 
 def test_a_replayed_final_step_from_an_old_session_creates_nothing(
     client: Client, college, delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     yanis = nadia_family(college).children[0]
     _to_children_step(client, delivered)
     answer(client, {yanis: ("oui", "23/11/2011")})
@@ -355,7 +355,7 @@ def test_a_replayed_final_step_from_an_old_session_creates_nothing(
 
 def test_the_final_step_needs_the_identifier_noted_and_a_good_password(
     client: Client, college, delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     yanis = nadia_family(college).children[0]
     _to_children_step(client, delivered)
     answer(client, {yanis: ("oui", "23/11/2011")})
@@ -372,7 +372,7 @@ def test_the_final_step_needs_the_identifier_noted_and_a_good_password(
     assert not User.objects.exists()
 
 
-def test_the_identifier_takes_the_smallest_free_number(client: Client, college, delivered):  # type: ignore[no-untyped-def]
+def test_the_identifier_takes_the_smallest_free_number(client: Client, college, delivered):
     namesake = make_guardian(college, last_name="Benali", first_name="Nadia", mobile="+33600000001")
     make_parent_account(namesake)
     yanis = nadia_family(college).children[0]
@@ -384,7 +384,7 @@ def test_the_identifier_takes_the_smallest_free_number(client: Client, college, 
     assert User.objects.filter(identifier="nadia.benali2").exists()
 
 
-def test_a_resend_waits_for_the_cool_down_then_supersedes(client: Client, college, delivered):  # type: ignore[no-untyped-def]
+def test_a_resend_waits_for_the_cool_down_then_supersedes(client: Client, college, delivered):
     nadia_family(college)
     with delivered():
         start(client)
@@ -431,7 +431,7 @@ def test_a_wrong_looking_start_form_is_answered_in_french(client: Client) -> Non
         "14/03/12",
     ],
 )
-def test_odd_birth_dates_get_a_400_never_a_500(client: Client, college, delivered, typed):  # type: ignore[no-untyped-def]
+def test_odd_birth_dates_get_a_400_never_a_500(client: Client, college, delivered, typed):
     yanis = nadia_family(college).children[0]
     _to_children_step(client, delivered)
     response = answer(client, {yanis: ("oui", typed)})
@@ -443,7 +443,7 @@ def test_odd_birth_dates_get_a_400_never_a_500(client: Client, college, delivere
 
 def test_a_record_without_any_legal_child_is_sent_to_the_school(
     client: Client, college, delivered
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     bernard = make_guardian(college, last_name="Lefèvre", first_name="Bernard", mobile=NADIA_MOBILE)
     legal_link(bernard, make_student(college, first_name="Chloé", last_name="Lefèvre"), level=2)
     with delivered():

@@ -137,7 +137,7 @@ class Stack:
             log_path,
             schedule=self.root / "beat-schedule",
         )
-        beat.log_path = log_path  # type: ignore[attr-defined]
+        beat.log_path = log_path
         self.beats.append(beat)
         return beat
 
@@ -151,7 +151,7 @@ class Stack:
         for beat in self.beats:
             print(
                 f"----- beat {beat.pid} -----\n{beat.log_path.read_text(errors='replace')[-3000:]}"
-            )  # type: ignore[attr-defined]
+            )
         self.workers.clear()
         self.beats.clear()
 
@@ -271,7 +271,7 @@ def judge_messages(name: str, stack: Stack, actions: list[Action], *, timeout: f
         rows_by_destination.setdefault(row[2], []).append(row)
     for action in sending:
         found = rows_by_destination.get(action.destination, [])
-        channel, template = action.sends  # type: ignore[misc]
+        channel, template = action.sends
         assert [(row[1], row[3]) for row in found] in ([(channel, template)], []), (action, found)
     lost = [a for a in sending if a.was_accepted and not rows_by_destination.get(a.destination)]
     assert lost == [], f"lost (accepted, no notification): {lost}"

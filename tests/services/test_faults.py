@@ -282,7 +282,7 @@ def test_a_beat_restart_keeps_housekeeping_going_without_double_effects(services
     lost = 20
 
     def log_of(beat: subprocess.Popen[bytes]) -> str:
-        return beat.log_path.read_text(errors="replace")  # type: ignore[attr-defined]
+        return beat.log_path.read_text(errors="replace")
 
     def restart_beat() -> Window:
         wait_for(lambda: "requeue-stuck" in log_of(first), what="beat to run the housekeeping")

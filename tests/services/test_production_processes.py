@@ -60,7 +60,7 @@ def gunicorn(tmp_path: Path) -> Iterator[str]:
         stop_process(process)
 
 
-def request(opener, url: str, data: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def request(opener, url: str, data: dict[str, str] | None = None):
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     req = urllib.request.Request(  # noqa: S310 - local
         url,
@@ -78,7 +78,7 @@ def request(opener, url: str, data: dict[str, str] | None = None):  # type: igno
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def redirect_request(self, *args, **kwargs):
         return None
 
 

@@ -20,7 +20,7 @@ MESSAGE_SID = "SM" + "5f" * 16
 
 
 @pytest.fixture(autouse=True)
-def _twilio_settings(settings) -> None:  # type: ignore[no-untyped-def]
+def _twilio_settings(settings) -> None:
     settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
     settings.TWILIO_STATUS_CALLBACK_URL = CALLBACK_URL
 

@@ -304,7 +304,7 @@ class WorkerLauncher:
         environment = worker_environment(
             fake_twilio=self.fake_twilio, email_url=email_url, extra=env
         )
-        worker = start_worker(environment, log_path, **options)  # type: ignore[arg-type]
+        worker = start_worker(environment, log_path, **options)
         self.started.append(worker)
         return worker
 
