@@ -67,3 +67,90 @@ def test_it_logs_a_parent_into_a_service_with_code_and_pkce(
     userinfo = flow.session.get(endpoint("/oidc/infos/")).json()
     assert userinfo["sub"] == claims["sub"]
     assert userinfo["scolarite"] == claims["scolarite"]
+
+
+def test_it_rotates_the_refresh_token_and_refuses_the_old_one(
+    browser: BrowserClient, ent: Client
+) -> None:
+    flow = make_flow(ent, browser)
+    token = flow.fetch_token(flow.authorize())
+    renewed = flow.session.refresh_token(endpoint("/oidc/jeton/"), token["refresh_token"])
+    assert renewed["refresh_token"] != token["refresh_token"]
+    assert renewed["access_token"] != token["access_token"]
+    replay = flow.session.post(
+        endpoint("/oidc/jeton/"),
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=(ent.client_id, flow.session.client_secret),
+    )
+    assert replay.status_code == HTTPStatus.BAD_REQUEST
+    assert replay.json()["error"] == "invalid_grant"
+
+
+def test_a_revoked_access_token_no_longer_opens_userinfo(
+    browser: BrowserClient, ent: Client
+) -> None:
+    flow = make_flow(ent, browser)
+    token = flow.fetch_token(flow.authorize())
+    assert flow.session.get(endpoint("/oidc/infos/")).status_code == HTTPStatus.OK
+    revoked = flow.session.revoke_token(
+        endpoint("/oidc/revocation/"), token["access_token"], token_type_hint="access_token"
+    )
+    assert revoked.status_code == HTTPStatus.OK
+    assert flow.session.get(endpoint("/oidc/infos/")).status_code == HTTPStatus.UNAUTHORIZED
+    refresh = flow.session.post(
+        endpoint("/oidc/jeton/"),
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=(ent.client_id, flow.session.client_secret),
+    )
+    assert refresh.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_a_public_client_logs_in_with_pkce_and_no_secret(
+    browser: BrowserClient, public_app: Client
+) -> None:
+    flow = make_flow(public_app, browser, secret="", scope="openid profile")
+    token = flow.fetch_token(flow.authorize())
+    claims = flow.verified_id_token(token)
+    assert claims["kind"] == "parent"
+    assert "scolarite" not in claims
+
+
+def test_consent_is_asked_once_then_remembered(browser: BrowserClient, ent: Client) -> None:
+    flow = make_flow(ent, browser)
+    flow.fetch_token(flow.authorize())
+    again = browser.get(flow.authorization_url()[len(issuer()) :])
+    assert again.status_code == HTTPStatus.FOUND
+    assert again["Location"].startswith(ENT_REDIRECT + "?code=")
+
+
+def test_a_service_the_academie_runs_skips_consent(browser: BrowserClient, ent: Client) -> None:
+    ent.skip_authorization = True
+    ent.save(update_fields=["skip_authorization"])
+    flow = make_flow(ent, browser)
+    response = browser.get(flow.authorization_url()[len(issuer()) :])
+    assert response.status_code == HTTPStatus.FOUND
+    assert "state=" + flow.state in response["Location"]
+
+
+def test_refusing_consent_sends_access_denied_back_with_the_state(
+    browser: BrowserClient, ent: Client
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    flow = make_flow(ent, browser)
+    url = flow.authorization_url()
+    form = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+    response = browser.post(urlsplit(url).path, form)
+    assert response.status_code == HTTPStatus.FOUND
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["error"] == ["access_denied"]
+    assert query["state"] == [flow.state]
+
+
+def test_the_authorization_response_names_the_issuer_against_mix_up(
+    browser: BrowserClient, ent: Client
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    response = make_flow(ent, browser).authorize()
+    assert parse_qs(urlsplit(response["Location"]).query)["iss"] == [issuer()]
