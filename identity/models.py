@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -140,6 +140,19 @@ class Client(AbstractApplication):
 
     def __str__(self) -> str:
         return self.name or self.client_id
+
+    def clean(self) -> None:
+        """The library's checks, less "set OIDC_RSA_PRIVATE_KEY": our keys are in the database."""
+        try:
+            super().clean()
+        except ValidationError as error:
+            remaining = {
+                field: messages
+                for field, messages in error.message_dict.items()
+                if field != "algorithm"
+            }
+            if remaining:
+                raise ValidationError(remaining) from None
 
     @property
     def sector(self) -> str:
