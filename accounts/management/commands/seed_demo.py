@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.demo import seed_demo
+from identity.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, demo_service_register
 
 
 class Command(BaseCommand):
@@ -27,6 +28,7 @@ class Command(BaseCommand):
                 "Pass --allow-production for a throwaway environment."
             )
         accounts = seed_demo()
+        demo_service_register()
         width = max(len(account.identifier) for account in accounts)
         self.stdout.write("Demo accounts (identifier / password):")
         for account in accounts:
@@ -37,4 +39,8 @@ class Command(BaseCommand):
             "Not yet registered (for /inscription/): Nadia Benali, mobile 0692 12 34 56, "
             "child Yanis born 23/11/2011; Sophie Dupont, 06 98 76 54 32, children Léa born "
             "14/03/2012 (collège) and Hugo born 02/09/2009 (lycée)."
+        )
+        self.stdout.write(
+            f"Demo OpenID Connect service: client_id {DEMO_CLIENT_ID}, secret {DEMO_CLIENT_SECRET}"
+            " (python -m demo_service, http://127.0.0.1:8001/)."
         )
