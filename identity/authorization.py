@@ -35,11 +35,31 @@ def unsafe_request_error(params: QueryDict) -> str | None:
     return None
 
 
-def client_for_next(next_url: str) -> Client | None:
-    """The service behind a login page's ``next`` when it is our authorization endpoint."""
+def _authorization_params(next_url: str) -> dict[str, list[str]] | None:
     if not next_url:
         return None
     parts = urlsplit(next_url)
     if parts.scheme or parts.netloc or parts.path != reverse("oauth2_provider:authorize"):
         return None
-    return client_for_request(parse_qs(parts.query))
+    return parse_qs(parts.query)
+
+
+def client_for_next(next_url: str) -> Client | None:
+    """The service behind a login page's ``next`` when it is our authorization endpoint."""
+    params = _authorization_params(next_url)
+    return client_for_request(params) if params is not None else None
+
+
+def origin(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def redirect_origin_for_next(next_url: str) -> str | None:
+    """The origin of the registered redirect URI that the login form's answer may end at."""
+    params = _authorization_params(next_url)
+    client = client_for_request(params) if params is not None else None
+    redirect_uri = ((params or {}).get("redirect_uri") or [""])[0]
+    if client is None or not redirect_uri or not client.redirect_uri_allowed(redirect_uri):
+        return None
+    return origin(redirect_uri)

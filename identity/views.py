@@ -31,7 +31,7 @@ from oauth2_provider.settings import oauth2_settings
 from accounts.models import User
 from educonnect.http import client_ip
 from identity import keys, services
-from identity.authorization import unsafe_request_error
+from identity.authorization import origin, unsafe_request_error
 from identity.backchannel import Reason, logout_everywhere
 from identity.consent import disclosures
 from identity.errors import oauth_error_page
@@ -75,7 +75,11 @@ class AuthorizeView(oauth_views.AuthorizationView):
         if consent is not None and consent.covers(scopes):
             return self._approve(client, scopes)
         context["disclosures"] = disclosures(self.request.user, client, scopes)  # type: ignore[arg-type]
-        return super().render_to_response(context, **response_kwargs)  # type: ignore[no-any-return]
+        response = super().render_to_response(context, **response_kwargs)
+        # The consent form's answer redirects to the service: CSP form-action covers redirects
+        # after a submission, so the registered redirect URI's origin is allowed on this page.
+        response._csp_update = {"form-action": [origin(context["redirect_uri"])]}
+        return response  # type: ignore[no-any-return]
 
     def _approve(self, client: Client, scopes: list[str]) -> HttpResponse:
         """The person already agreed to these scopes for this service: answer at once."""

@@ -15,7 +15,7 @@ from oauth2_provider.models import get_grant_model
 
 from accounts.models import User
 from identity.models import Client
-from tests.identity.conftest import ENT_REDIRECT, ENT_SECRET, endpoint, make_flow
+from tests.identity.conftest import ENT_REDIRECT, ENT_SECRET, endpoint, issuer, make_flow
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +213,21 @@ def test_the_authorization_endpoint_is_rate_limited(settings, client: BrowserCli
         HTTPStatus.BAD_REQUEST,
         HTTPStatus.TOO_MANY_REQUESTS,
     ]
+
+
+def test_the_login_and_consent_forms_may_end_at_the_registered_service_only(
+    client: BrowserClient, browser: BrowserClient, ent: Client
+) -> None:
+    """Browsers apply CSP form-action to the redirects after a form: the registered redirect
+    URI's origin is allowed on these two pages (found by the browser test), nothing else."""
+    good = authorize_path(
+        client_id=ent.client_id, redirect_uri=ENT_REDIRECT, response_type="code", scope="openid"
+    )
+    bad = authorize_path(client_id=ent.client_id, redirect_uri="https://pirate.exemple/")
+    login = reverse("accounts:login")
+    policy = client.get(login + "?" + urlencode({"next": good}))["Content-Security-Policy"]
+    assert "form-action 'self' https://ent.exemple.fr" in policy
+    policy = client.get(login + "?" + urlencode({"next": bad}))["Content-Security-Policy"]
+    assert "pirate" not in policy and "form-action 'self';" in policy
+    consent = browser.get(make_flow(ent, browser).authorization_url()[len(issuer()) :])
+    assert "form-action 'self' https://ent.exemple.fr" in consent["Content-Security-Policy"]
