@@ -20,7 +20,7 @@ from oauth2_provider.settings import oauth2_settings
 from accounts.audit import audit_event_record
 from educonnect.http import client_ip
 from identity import events
-from identity.models import Client
+from identity.models import BackchannelLogout, Client
 from identity.services import client_secret_rotate
 
 _SECRET_ATTRIBUTE = "_identity_client_secret"  # noqa: S105 (an attribute name)
@@ -159,3 +159,28 @@ class ClientAdmin(admin.ModelAdmin):
             ip_address=client_ip(request),
             details={"client": obj.name, "client_id": obj.client_id},
         )
+
+
+@admin.register(BackchannelLogout)
+class BackchannelLogoutAdmin(admin.ModelAdmin):
+    """What was sent to which service, for "the ENT did not log me out" (read-only)."""
+
+    list_display = ["client", "reason", "status", "attempts", "last_error", "created_at", "sent_at"]
+    list_filter = ["status", "client"]
+    readonly_fields = list_display
+    fields = list_display
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -156,3 +156,8 @@ def test_a_key_retired_longer_than_any_token_lives_is_no_longer_published(
     with time_machine.travel(f"{first.created_at.year + 1}-01-01T00:00:00Z"):
         kids = [key["kid"] for key in jwks()["keys"]]
     assert first.kid not in kids and len(kids) == 1
+
+
+def test_the_academie_reads_what_was_sent_to_each_service(academie: BrowserClient) -> None:
+    page = academie.get(reverse("admin:identity_backchannellogout_changelist"))
+    assert page.status_code == HTTPStatus.OK
