@@ -39,6 +39,15 @@ class EventType:
     LOGIN_LOCKED = "login_locked"
     SIGNUP_CODE_SENT = "signup_code_sent"
     SIGNUP_BLOCKED = "signup_blocked"
+    # The identity provider (identity/): services registered by the académie, consents, logouts.
+    OIDC_CLIENT_CREATED = "oidc_client_created"
+    OIDC_CLIENT_CHANGED = "oidc_client_changed"
+    OIDC_CLIENT_DELETED = "oidc_client_deleted"
+    OIDC_CLIENT_SECRET_ROTATED = "oidc_client_secret_rotated"
+    OIDC_SIGNING_KEY_ROTATED = "oidc_signing_key_rotated"
+    OIDC_CONSENT_GRANTED = "oidc_consent_granted"
+    OIDC_CONSENT_WITHDRAWN = "oidc_consent_withdrawn"
+    OIDC_BACKCHANNEL_LOGOUT_QUEUED = "oidc_backchannel_logout_queued"
 
 
 LABELS: dict[str, Promise] = {
@@ -69,6 +78,14 @@ LABELS: dict[str, Promise] = {
     EventType.LOGIN_LOCKED: _("Connexion bloquée temporairement"),
     EventType.SIGNUP_CODE_SENT: _("Code de création de compte envoyé"),
     EventType.SIGNUP_BLOCKED: _("Inscription interrompue (dates de naissance)"),
+    EventType.OIDC_CLIENT_CREATED: _("Service connecté enregistré"),
+    EventType.OIDC_CLIENT_CHANGED: _("Service connecté modifié"),
+    EventType.OIDC_CLIENT_DELETED: _("Service connecté supprimé"),
+    EventType.OIDC_CLIENT_SECRET_ROTATED: _("Secret d'un service connecté renouvelé"),
+    EventType.OIDC_SIGNING_KEY_ROTATED: _("Clé de signature des jetons renouvelée"),
+    EventType.OIDC_CONSENT_GRANTED: _("Accès accordé à un service"),
+    EventType.OIDC_CONSENT_WITHDRAWN: _("Accès retiré à un service"),
+    EventType.OIDC_BACKCHANNEL_LOGOUT_QUEUED: _("Déconnexion des services demandée"),
 }
 
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.events import EventType, event_label
 from accounts.managers import UserManager
@@ -26,7 +27,7 @@ class Establishment(models.Model):
         OTHER = "autre", _("Autre")
 
     uai = models.CharField(_("code UAI"), max_length=8, unique=True, validators=[validate_uai])
-    name = models.CharField(_("nom"), max_length=200)
+    name = models.CharField(pgettext_lazy("establishment", "nom"), max_length=200)
     academie = models.CharField(_("académie"), max_length=100, blank=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.COLLEGE)
     secretariat_phone = models.CharField(_("téléphone du secrétariat"), max_length=30, blank=True)
@@ -51,7 +52,10 @@ class Establishment(models.Model):
 
 class Student(models.Model):
     establishment = models.ForeignKey(
-        Establishment, on_delete=models.PROTECT, related_name="students"
+        Establishment,
+        on_delete=models.PROTECT,
+        related_name="students",
+        verbose_name=_("établissement"),
     )
     external_id = models.CharField(_("identifiant SIECLE"), max_length=30, blank=True)
     ine = models.CharField(_("INE"), max_length=11, blank=True)
@@ -86,7 +90,10 @@ class Guardian(models.Model):
     """One guardian as one establishment declared them; the same person may appear per school."""
 
     establishment = models.ForeignKey(
-        Establishment, on_delete=models.PROTECT, related_name="guardians"
+        Establishment,
+        on_delete=models.PROTECT,
+        related_name="guardians",
+        verbose_name=_("établissement"),
     )
     external_id = models.CharField(_("identifiant SIECLE"), max_length=30, blank=True)
     last_name = models.CharField(_("nom"), max_length=150)
@@ -139,8 +146,15 @@ class Guardianship(models.Model):
         OTHER_FAMILY = "famille", _("Autre membre de la famille")
         OTHER = "autre", _("Autre")
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardianships")
-    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="guardianships")
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="guardianships", verbose_name=_("élève")
+    )
+    guardian = models.ForeignKey(
+        Guardian,
+        on_delete=models.CASCADE,
+        related_name="guardianships",
+        verbose_name=_("responsable"),
+    )
     responsibility_level = models.PositiveSmallIntegerField(
         _("niveau de responsabilité"),
         default=1,
@@ -173,7 +187,7 @@ class Guardianship(models.Model):
         return self.responsibility_level == 1
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]  # identity.Client.user: its base (django-oauth-toolkit) is untyped
     class Kind(models.TextChoices):
         PARENT = "parent", _("Représentant légal")
         STUDENT = "student", _("Élève")
@@ -248,9 +262,14 @@ class StaffMembership(models.Model):
         VIE_SCOLAIRE = "vie_scolaire", _("Vie scolaire / CPE")
         HEAD = "direction", _("Direction")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("compte")
+    )
     establishment = models.ForeignKey(
-        Establishment, on_delete=models.CASCADE, related_name="memberships"
+        Establishment,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("établissement"),
     )
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -290,7 +309,12 @@ class AuditEvent(models.Model):
         verbose_name=_("compte concerné"),
     )
     establishment = models.ForeignKey(
-        Establishment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Establishment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("établissement"),
     )
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
@@ -312,7 +336,9 @@ class AuditEvent(models.Model):
 class UserSession(models.Model):
     """One signed-in browser: what *Mon compte* lists and what "end other sessions" ends."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="browser_sessions")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="browser_sessions", verbose_name=_("compte")
+    )
     session_key = models.CharField(max_length=40, unique=True)
     ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
@@ -337,14 +363,29 @@ class AttachmentReport(models.Model):
         DISMISSED = "dismissed", _("Classé sans suite")
 
     reporter = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachment_reports"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachment_reports",
+        verbose_name=_("signalé par"),
     )
     guardian = models.ForeignKey(
-        Guardian, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+        Guardian,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("fiche responsable"),
     )
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="reports")
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="reports", verbose_name=_("élève")
+    )
     establishment = models.ForeignKey(
-        Establishment, on_delete=models.CASCADE, related_name="attachment_reports"
+        Establishment,
+        on_delete=models.CASCADE,
+        related_name="attachment_reports",
+        verbose_name=_("établissement"),
     )
     comment = models.TextField(_("commentaire du parent"), blank=True, max_length=1000)
     status = models.CharField(

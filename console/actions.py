@@ -20,6 +20,7 @@ from core.channels import Channel
 from core.http import RequestFacts
 from core.links import absolute_url
 from core.ratelimits import login_throttle_clear
+from identity.backchannel import Reason, logout_everywhere
 from notifications.notices import notify_account
 from notifications.services import notification_send
 from recovery.channels import RECOVERY_CHANNELS
@@ -77,6 +78,7 @@ def staff_set_active(*, staff: User, user: User, active: bool, ip_address: str =
         )
     if not active:
         sessions_end(user=user)
+        logout_everywhere(user, Reason.ACCOUNT_DEACTIVATED)
     return True
 
 

@@ -50,11 +50,17 @@ class RosterUploadForm(forms.Form):
     )
 
 
-def import_view(request: HttpRequest, establishment: Establishment) -> HttpResponse:
+def import_view(
+    request: HttpRequest, establishment: Establishment, site_context: dict[str, object]
+) -> HttpResponse:
     """GET: the upload form. POST upload: dry run. POST apply: apply the files dry-run before."""
     staff: User = request.user  # type: ignore[assignment]
     pending = request.session.get(SESSION_KEY, {})
-    context: dict[str, object] = {"establishment": establishment, "title": _("Importer")}
+    context: dict[str, object] = {
+        **site_context,
+        "establishment": establishment,
+        "title": _("Importer"),
+    }
     if request.method == "POST" and request.POST.get("apply"):
         same_school = pending.get("establishment") == establishment.pk
         files = staged_files(pending.get("token", "")) if same_school else []

@@ -76,3 +76,17 @@ def is_identifier_shaped(text: str) -> bool:
 def canonical_email(typed: str) -> str:
     """An e-mail address as one key: NFKC, case folded, surrounding spaces removed."""
     return unicodedata.normalize("NFKC", typed or "").strip().casefold()[:254]
+
+
+_VOWELS = set("aeiouàâäáéèêëíîïóôöúùûüæœ")
+
+
+def de_prefix(name: str) -> str:
+    """French "de" before a name, elided before a vowel sound or a mute h: ``d'`` for Inès,
+    Hugo or Yves, ``de `` for Léa or Yanis (a sentence reads « représentant légal d'Inès »)."""
+    first, second = name[:1].lower(), name[1:2].lower()
+    if first in _VOWELS or first == "h":
+        return "d'"
+    if first == "y" and second and second not in _VOWELS:  # Yves, Yvonne: a vowel sound
+        return "d'"
+    return "de "

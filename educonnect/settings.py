@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "accounts",
     "roster",
     "notifications",
+    "oauth2_provider",
+    "identity",
     "recovery",
     "myaccount",
     "console",
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "identity.middleware.login_form_action",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,6 +210,9 @@ RATE_LIMITS = {
     # Mon compte: each e-mail change sends a message to an address of the sender's choice.
     "change_email": "3/h/account,10/d/account,3/d/key,30/h/ip",
     "change_password": "10/h/account,30/h/ip",
+    # The identity provider's endpoints (identity/).
+    "oidc_authorize": "30/m/ip,300/h/ip",
+    "oidc_token": "60/m/key,600/h/ip",
 }
 # Login throttling (core/ratelimits.py): failures slow each try down (doubling up to max_delay
 # seconds) after ``delay_after``, and lock for ``lock_seconds`` after ``lock_after``.
@@ -371,6 +377,51 @@ LOGGING = {
         # The SDK logs every request's headers at INFO: noise, and nothing the log needs.
         "twilio.http_client": {"level": "WARNING"},
     },
+}
+
+# --- OpenID Connect provider (identity/, docs/IDENTITY.md) ------------------------------------
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "identity.Client"
+OIDC_ISSUER = env_str("OIDC_ISSUER", SITE_URL).rstrip("/")
+# Pairwise subjects are HMACs keyed on this secret: changing it changes every service's ``sub``.
+OIDC_PAIRWISE_SECRET = env_secret("OIDC_PAIRWISE_SECRET") or SECRET_KEY
+OIDC_RSA_KEY_BITS = 2048
+# Production creates its first key with ``manage.py rotate_oidc_key``; the embedded run on use.
+OIDC_GENERATE_KEY_ON_FIRST_USE = env_bool("OIDC_GENERATE_KEY_ON_FIRST_USE", default=DEBUG)
+OIDC_ID_TOKEN_SECONDS = env_int("OIDC_ID_TOKEN_SECONDS", 600, minimum=60)
+OIDC_LOGOUT_TOKEN_SECONDS = 120
+OIDC_BACKCHANNEL_TIMEOUT_SECONDS = env_int("OIDC_BACKCHANNEL_TIMEOUT_SECONDS", 5, minimum=1)
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": OIDC_ISSUER,
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise"],
+    "OAUTH2_VALIDATOR_CLASS": "identity.validators.PortalValidator",
+    "SCOPES_BACKEND_CLASS": "identity.scopes.ClientScopes",
+    "APPLICATION_ADMIN_CLASS": "identity.admin.ClientAdmin",
+    "SCOPES": {
+        "openid": _("Vous connecter"),
+        "profile": _("Vos prénom et nom, et si vous êtes parent ou élève"),
+        "scolarite": _("Votre établissement et votre classe, ou ceux de vos enfants"),
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+    "ID_TOKEN_EXPIRE_SECONDS": OIDC_ID_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 60 * 60 * 12,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
 # Two-factor (TOTP) for the secretariat console.

@@ -8,6 +8,7 @@ from accounts.audit import audit_event_record
 from accounts.models import AttachmentReport, AuditEvent, Guardianship, Student, User
 from accounts.sessions import sessions_end
 from core.http import RequestFacts
+from identity.backchannel import Reason, logout_everywhere
 from recovery.flows.email_verification import EmailVerificationFlow
 from recovery.passwords import password_replace
 
@@ -31,6 +32,8 @@ def email_change_request(*, user: User, new_email: str, facts: RequestFacts) -> 
 def session_end_by_owner(*, user: User, facts: RequestFacts, session_id: int | None = None) -> int:
     """End one of the owner's other sessions, or all of them when ``session_id`` is None."""
     ended = sessions_end(user=user, except_key=facts.session_key, only_id=session_id)
+    if ended and session_id is None:  # "end every other session": the services too
+        logout_everywhere(user, Reason.SESSIONS_ENDED)
     if ended:
         audit_event_record(
             event_type=AuditEvent.Type.SESSION_ENDED,

@@ -144,7 +144,7 @@ def report_attachment(request: HttpRequest, student_id: int) -> HttpResponse:
             raise Http404 from None
         messages.success(
             request,
-            _("Votre signalement a été transmis au secrétariat de %(school)s.")
+            _("Votre signalement a été transmis au secrétariat de l'établissement (%(school)s).")
             % {"school": link.student.establishment.name},
         )
         return redirect("myaccount:account")

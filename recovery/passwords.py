@@ -3,7 +3,8 @@ compte, or by the secretariat as a temporary password.
 
 The new password is stored (an owner's own password activates a school-created account), every
 live reset code and link dies, the journal records it, the owner is told on every channel,
-every other session ends and the login lock of the identifier is lifted.
+every other session ends, every service signed in through the portal is logged out
+(back-channel logout) and the login lock of the identifier is lifted.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_event_record
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from accounts.services import user_set_password
 from accounts.sessions import sessions_end
 from core.http import RequestFacts
 from core.ratelimits import login_throttle_clear
+from identity.backchannel import Reason, logout_everywhere
 from notifications.notices import notify_account
 from recovery import codes
 from recovery.models import VerificationCode
@@ -57,4 +59,12 @@ def password_replace(
         if not must_change:
             notify_account(user, "password_changed")
     sessions_end(user=user, except_key=keep_session_key)
+    logout_everywhere(user, REASONS.get(event_type, Reason.PASSWORD_CHANGED))
     login_throttle_clear(identifier=user.identifier)
+
+
+REASONS = {
+    AuditEvent.Type.PASSWORD_RESET: Reason.PASSWORD_RESET,
+    AuditEvent.Type.PASSWORD_CHANGED: Reason.PASSWORD_CHANGED,
+    AuditEvent.Type.TEMPORARY_PASSWORD_SET: Reason.TEMPORARY_PASSWORD,
+}

@@ -41,4 +41,6 @@ class EstablishmentAdmin(EstablishmentScopedAdmin):
         establishment = self.get_queryset(request).filter(pk=pk).first()
         if establishment is None or not request.user.has_perm("accounts.import_roster"):
             raise PermissionDenied
-        return imports.import_view(request, establishment)
+        return imports.import_view(
+            request, establishment, site_context=self.admin_site.each_context(request)
+        )

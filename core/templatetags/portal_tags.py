@@ -10,6 +10,8 @@ from django.forms import BoundField
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString
 
+from core.text import de_prefix
+
 register = template.Library()
 
 
@@ -52,3 +54,9 @@ def password_rules() -> list[str]:
 def fields_in_error(form: Any) -> list[BoundField]:
     """The form's visible fields that carry errors, in form order (for the error summary)."""
     return [field for field in form.visible_fields() if field.errors]
+
+
+@register.filter
+def de(name: str) -> str:
+    """``{{ name|de }}{{ name }}``: French "de" elided before a vowel (« d'Inès », « de Léa »)."""
+    return de_prefix(str(name))

@@ -19,6 +19,7 @@ from accounts.forms import NewPasswordMixin
 from accounts.models import User
 from accounts.people import Child
 from core.fields import MobileField
+from core.text import de_prefix
 from recovery.flows.signup import Decision
 
 NAME_MAX = 150
@@ -149,13 +150,19 @@ class ChildrenForm(forms.Form):
         self.children = children
         for child in children:
             self.fields[self.legal_name(child)] = forms.ChoiceField(
-                label=format_lazy(_("Je suis le représentant légal de {name}"), name=child.name),
+                label=format_lazy(
+                    _("Je suis le représentant légal {de}{name}"),
+                    de=de_prefix(child.name),
+                    name=child.name,
+                ),
                 choices=[(YES, _("oui")), (NO, _("non"))],
                 widget=AnswerRadioSelect,
                 error_messages={"required": _("Répondez oui ou non pour cet élève.")},
             )
             self.fields[self.birth_date_name(child)] = BirthDateField(
-                label=format_lazy(_("Date de naissance de {name}"), name=child.name),
+                label=format_lazy(
+                    _("Date de naissance {de}{name}"), de=de_prefix(child.name), name=child.name
+                ),
                 required=False,
             )
 

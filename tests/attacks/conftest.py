@@ -24,6 +24,7 @@ from accounts.models import (
 from notifications.models import Notification
 from recovery.models import VerificationCode
 from tests.conftest import make_guardian, make_parent_account, make_student
+from tests.identity.conftest import browser, ent, family, parent_user, public_app  # noqa: F401
 from tests.recovery.conftest import delivered, student  # noqa: F401 - fixtures re-exported
 from tests.recovery.signup_support import Family, nadia_family
 

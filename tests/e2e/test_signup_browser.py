@@ -80,10 +80,14 @@ def test_sophie_dupont_registers_for_two_children_in_two_schools(live_server, pa
     page.wait_for_url(f"{live_server.url}/inscription/enfants/")
     main = page.locator("main").inner_text()
     assert "Collège Jean Moulin" in main and "Lycée Victor Hugo" in main
-    for name, born in (("Léa Dupont", "14/03/2012"), ("Hugo Dupont", "02/09/2009")):
+    # French elision in the labels: « de Léa », « d'Hugo ».
+    for label, name, born in (
+        ("Date de naissance de Léa Dupont", "Léa Dupont", "14/03/2012"),
+        ("Date de naissance d'Hugo Dupont", "Hugo Dupont", "02/09/2009"),
+    ):
         card = page.locator("section", has_text=name)
         card.locator("label", has_text=re.compile(r"^oui$")).click()
-        page.get_by_label(f"Date de naissance de {name}").fill(born)
+        page.get_by_label(label).fill(born)
     page.get_by_role("button", name="Continuer").click()
 
     page.wait_for_url(f"{live_server.url}/inscription/mot-de-passe/")

@@ -204,7 +204,9 @@ def test_answering_non_for_one_child_files_a_report_and_leaves_it_out(
     assert "retiré" in report.comment
     assert not Guardianship.objects.filter(student=lina, guardian=family.guardian).exists()
     account = text(client.get(reverse("myaccount:account")))
-    assert "Yanis Benali" in account and "Lina Benali" not in account
+    children, _sep, reports = account.partition("Mes signalements")
+    assert "Yanis Benali" in children and "Lina Benali" not in children
+    assert "Lina Benali — À traiter" in reports  # the refusal, awaiting the school's answer
 
 
 def test_children_in_two_establishments_are_attached_to_one_account(

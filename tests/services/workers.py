@@ -133,11 +133,11 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
 
 
 def start_gunicorn(
-    env: dict[str, str], log_path: Path, *, workers: int = 2
+    env: dict[str, str], log_path: Path, *, workers: int = 2, port: int | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
     """gunicorn as docker-compose runs it, in its own process group; returns once /healthz
     answers, with the process and its base URL."""
-    port = free_port()
+    port = port or free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.demo import seed_demo
+from identity.demo import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_SERVICE_URL,
+    demo_service_register,
+)
 
 
 class Command(BaseCommand):
@@ -27,6 +34,8 @@ class Command(BaseCommand):
                 "Pass --allow-production for a throwaway environment."
             )
         accounts = seed_demo()
+        service_url = os.environ.get("DEMO_SERVICE_URL", DEMO_SERVICE_URL).rstrip("/")
+        demo_service_register(service_url)
         width = max(len(account.identifier) for account in accounts)
         self.stdout.write("Demo accounts (identifier / password):")
         for account in accounts:
@@ -37,4 +46,8 @@ class Command(BaseCommand):
             "Not yet registered (for /inscription/): Nadia Benali, mobile 0692 12 34 56, "
             "child Yanis born 23/11/2011; Sophie Dupont, 06 98 76 54 32, children Léa born "
             "14/03/2012 (collège) and Hugo born 02/09/2009 (lycée)."
+        )
+        self.stdout.write(
+            f"Demo OpenID Connect service: client_id {DEMO_CLIENT_ID}, secret {DEMO_CLIENT_SECRET}"
+            f" (python -m demo_service, {service_url}/)."
         )

@@ -1,0 +1,1 @@
+"""A demo relying party of the portal's OpenID Connect provider (docs/IDENTITY.md)."""

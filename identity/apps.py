@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IdentityConfig(AppConfig):
+    name = "identity"
+    verbose_name = _("Fournisseur d'identité (OpenID Connect)")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
+        from identity.backchannel import on_user_logged_out
+
+        user_logged_out.connect(on_user_logged_out, dispatch_uid="identity.backchannel_logout")

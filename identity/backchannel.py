@@ -1,0 +1,59 @@
+"""OpenID Connect Back-Channel Logout 1.0, the portal's side: when a person logs out, resets or
+changes a password, ends their other sessions, or the school deactivates the account, every
+service holding something live for them is told, by a signed logout token that the worker
+delivers with retries (``identity.tasks``), and their access and refresh tokens die at once.
+
+``logout_everywhere`` is the one entry point. Django's ``user_logged_out`` signal calls it for
+the portal's own logout (and for RP-initiated logout); the password, session and deactivation
+services call it directly (docs/IDENTITY.md lists the call sites).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from accounts.audit import audit_event_record
+from accounts.models import User
+from identity import events
+from identity.claims import pairwise_subject
+from identity.models import BackchannelLogout
+from identity.services import clients_signed_in, user_tokens_revoke
+from identity.tasks import send_backchannel_logout
+
+
+class Reason:
+    LOGOUT = "logout"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a reason name)
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason name)
+    SESSIONS_ENDED = "sessions_ended"
+    ACCOUNT_DEACTIVATED = "account_deactivated"
+    TEMPORARY_PASSWORD = "temporary_password"  # noqa: S105 (a reason name)
+
+
+def logout_everywhere(user: User, reason: str) -> int:
+    """Queue one logout token per signed-in service that has a back-channel URI, then revoke
+    every token of the person. Returns the number of services told."""
+    with transaction.atomic():
+        clients = list(clients_signed_in(user).exclude(backchannel_logout_uri=""))
+        for client in clients:
+            row = BackchannelLogout.objects.create(
+                client=client, user=user, subject=pairwise_subject(user, client), reason=reason
+            )
+            send_backchannel_logout.delay_on_commit(row.pk)
+        user_tokens_revoke(user=user)
+        if clients:
+            audit_event_record(
+                event_type=events.BACKCHANNEL_LOGOUT_QUEUED,
+                subject=user,
+                details={"reason": reason, "services": ", ".join(c.name for c in clients)},
+            )
+    return len(clients)
+
+
+def on_user_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Receiver of ``django.contrib.auth.signals.user_logged_out``."""
+    if isinstance(user, User):
+        logout_everywhere(user, Reason.LOGOUT)

@@ -1,0 +1,74 @@
+"""django-oauth-toolkit's request validator, with the portal's rules on top.
+
+- PKCE: required for public clients, allowed for confidential ones; a ``code_verifier`` sent
+  for a code issued without a challenge is refused (PKCE downgrade, RFC 9700 §4.8.2).
+- A deactivated account gets no token, no refresh and no userinfo, whatever it holds.
+- Claims are pairwise and scope-bound (``identity.claims``).
+- A token signed with a key rotated out still verifies while its key is published
+  (``identity.keys``): the key is chosen by the token's ``kid``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jwcrypto import jwk, jws
+from oauth2_provider.models import get_grant_model
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from identity import keys
+from identity.claims import CLAIM_SCOPES, claims_for
+from identity.models import Client
+
+
+class PortalValidator(OAuth2Validator):
+    oidc_claim_scope = CLAIM_SCOPES
+
+    def is_pkce_required(self, client_id: str, request: Any) -> bool:
+        client = Client.objects.filter(client_id=client_id).only("client_type").first()
+        return client is None or client.client_type == Client.CLIENT_PUBLIC
+
+    def validate_code(
+        self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return False
+        if not request.user.is_active:
+            return False
+        if request.code_verifier is not None:
+            challenge = (
+                get_grant_model()
+                .objects.filter(code=code, application=client)
+                .values_list("code_challenge", flat=True)
+            )
+            if not (challenge.first() or ""):
+                return False
+        return True
+
+    def validate_refresh_token(
+        self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any
+    ) -> bool:
+        valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        return bool(valid and request.user.is_active)
+
+    def validate_bearer_token(self, token: str, scopes: Any, request: Any) -> bool:
+        valid = super().validate_bearer_token(token, scopes, request)
+        return bool(valid and request.user.is_active)
+
+    def get_additional_claims(self, request: Any) -> dict[str, Any]:
+        return claims_for(request.user, request.client, list(request.scopes))
+
+    def get_discovery_claims(self, request: Any) -> list[str]:
+        return [*CLAIM_SCOPES, "iss", "aud", "exp", "iat", "auth_time", "nonce"]
+
+    def _get_key_for_token(self, token: str) -> jwk.JWK | None:
+        unverified = jws.JWS()
+        unverified.deserialize(token)
+        header = unverified.jose_header
+        if isinstance(header, list):
+            return None
+        claims = json.loads(unverified.objects["payload"].decode("utf-8"))
+        if "aud" not in claims or self._get_client_by_audience(claims["aud"]) is None:
+            return None
+        return keys.published_key(header.get("kid", ""))

@@ -1,0 +1,189 @@
+"""Logging out: RP-initiated logout back to a registered address only, and back-channel logout
+tokens (OpenID Connect Back-Channel Logout 1.0) for every service the person is signed into,
+validated by authlib."""
+
+from __future__ import annotations
+
+import html
+from http import HTTPStatus
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.test import Client as BrowserClient
+from django.urls import reverse
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+
+from accounts.models import User
+from identity.backchannel import Reason, logout_everywhere
+from identity.delivery import LOGOUT_EVENT, BackchannelUnavailable, deliver
+from identity.models import BackchannelLogout, Client
+from tests.identity.conftest import (
+    ENT_BACKCHANNEL,
+    ENT_LOGOUT,
+    JsonWebToken,
+    endpoint,
+    issuer,
+    make_client,
+    make_flow,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+class Answer:
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+
+
+def signed_in(browser: BrowserClient, client: Client) -> tuple[Any, dict[str, Any]]:
+    flow = make_flow(client, browser)
+    token = flow.fetch_token(flow.authorize())
+    return flow, token
+
+
+def validated_logout_token(flow: Any, logout_token: str) -> dict[str, Any]:
+    """What a service does with the token (§2.6): signature, iss, aud, iat, events, no nonce."""
+    claims = JsonWebToken(["RS256"]).decode(
+        logout_token,
+        key=flow.jwks(),
+        claims_options={
+            "iss": {"essential": True, "value": issuer()},
+            "aud": {"essential": True, "value": flow.client.client_id},
+            "iat": {"essential": True},
+            "jti": {"essential": True},
+            "events": {"essential": True},
+        },
+    )
+    claims.validate(leeway=5)
+    assert LOGOUT_EVENT in claims["events"]
+    assert "nonce" not in claims
+    return dict(claims)
+
+
+def test_logging_out_everywhere_tells_each_signed_in_service_and_kills_its_tokens(
+    browser: BrowserClient, ent: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    flow, token = signed_in(browser, ent)
+    id_claims = flow.verified_id_token(token)
+    user = User.objects.get()
+    with (
+        mock.patch("identity.delivery.requests.post", return_value=Answer(200)) as post,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        told = logout_everywhere(user, Reason.PASSWORD_RESET)
+    assert told == 1
+    (url,), kwargs = post.call_args
+    assert url == ENT_BACKCHANNEL
+    claims = validated_logout_token(flow, kwargs["data"]["logout_token"])
+    assert claims["sub"] == id_claims["sub"]
+    assert BackchannelLogout.objects.get().status == BackchannelLogout.Status.SENT
+    assert not get_access_token_model().objects.exists()
+    assert not get_refresh_token_model().objects.filter(revoked=None).exists()
+    assert flow.session.get(endpoint("/oidc/infos/")).status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_a_service_without_tokens_or_without_a_backchannel_uri_is_not_told(
+    browser: BrowserClient, ent: Client, parent_user: User
+) -> None:
+    quiet = make_client(name="Sans déconnexion", backchannel_logout_uri="", client_secret="s" * 40)
+    make_client(name="Jamais utilisé", sector_identifier="autre.exemple.fr")
+    quiet_flow = make_flow(quiet, browser, secret="s" * 40)
+    quiet_flow.fetch_token(quiet_flow.authorize())
+    assert logout_everywhere(parent_user, Reason.LOGOUT) == 0
+
+
+def test_the_portal_logout_sends_the_logout_token(
+    browser: BrowserClient, ent: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    signed_in(browser, ent)
+    with (
+        mock.patch("identity.delivery.requests.post", return_value=Answer(200)) as post,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        browser.post(reverse("accounts:logout"))
+    assert post.call_count == 1
+
+
+def test_a_service_that_is_down_is_retried_then_marked_failed(
+    browser: BrowserClient, ent: Client, parent_user: User
+) -> None:
+    signed_in(browser, ent)
+    with mock.patch("identity.tasks.send_backchannel_logout.delay_on_commit"):
+        logout_everywhere(parent_user, Reason.ACCOUNT_DEACTIVATED)
+    row = BackchannelLogout.objects.get()
+    with mock.patch("identity.delivery.requests.post", return_value=Answer(503)):
+        with pytest.raises(BackchannelUnavailable):
+            deliver(row.pk, final_attempt=False)
+        row.refresh_from_db()
+        assert row.status == BackchannelLogout.Status.QUEUED and row.attempts == 1
+        deliver(row.pk, final_attempt=True)
+    row.refresh_from_db()
+    assert row.status == BackchannelLogout.Status.FAILED and row.last_error == "HTTP 503"
+    with mock.patch("identity.delivery.requests.post") as post:
+        deliver(row.pk, final_attempt=False)
+    post.assert_not_called()
+
+
+def test_a_service_refusing_the_token_is_not_retried(
+    browser: BrowserClient, ent: Client, parent_user: User
+) -> None:
+    signed_in(browser, ent)
+    with mock.patch("identity.tasks.send_backchannel_logout.delay_on_commit"):
+        logout_everywhere(parent_user, Reason.LOGOUT)
+    row = BackchannelLogout.objects.get()
+    with mock.patch("identity.delivery.requests.post", return_value=Answer(400)):
+        deliver(row.pk, final_attempt=False)
+    row.refresh_from_db()
+    assert row.status == BackchannelLogout.Status.FAILED
+
+
+def test_rp_initiated_logout_returns_to_a_registered_address_with_the_state(
+    browser: BrowserClient, ent: Client
+) -> None:
+    _flow, token = signed_in(browser, ent)
+    with mock.patch("identity.delivery.requests.post", return_value=Answer(200)):
+        response = browser.get(
+            reverse("oauth2_provider:rp-initiated-logout"),
+            {
+                "id_token_hint": token["id_token"],
+                "post_logout_redirect_uri": ENT_LOGOUT,
+                "state": "au-revoir",
+            },
+        )
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == ENT_LOGOUT + "?state=au-revoir"
+    assert browser.get(reverse("myaccount:account")).status_code == HTTPStatus.FOUND
+    assert not get_access_token_model().objects.exists()
+
+
+def test_rp_initiated_logout_never_redirects_to_an_unregistered_address(
+    browser: BrowserClient, ent: Client
+) -> None:
+    _flow, token = signed_in(browser, ent)
+    response = browser.get(
+        reverse("oauth2_provider:rp-initiated-logout"),
+        {"id_token_hint": token["id_token"], "post_logout_redirect_uri": "https://pirate.exemple/"},
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "après la déconnexion n'est pas enregistrée" in html.unescape(response.content.decode())
+    assert browser.get(reverse("myaccount:account")).status_code == HTTPStatus.OK
+
+
+def test_rp_initiated_logout_of_an_unknown_client_is_a_french_page(
+    browser: BrowserClient,
+) -> None:
+    response = browser.get(
+        reverse("oauth2_provider:rp-initiated-logout"),
+        {"client_id": "inconnu", "post_logout_redirect_uri": ENT_LOGOUT},
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "déconnexion de ce service n'est pas valable" in html.unescape(response.content.decode())
+
+
+def test_without_a_hint_the_person_is_asked_before_logging_out(
+    browser: BrowserClient, ent: Client
+) -> None:
+    page = browser.get(reverse("oauth2_provider:rp-initiated-logout"))
+    assert page.status_code == HTTPStatus.OK
+    assert "Me déconnecter" in page.content.decode()
