@@ -82,6 +82,7 @@ class NewPasswordMixin(forms.Form):
         max_length=PASSWORD_MAX,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        template_name="forms/new_password.html",  # the password rules under the field
     )
     new_password2 = forms.CharField(
         label=_("Confirmez le nouveau mot de passe"),

@@ -19,6 +19,7 @@ from accounts.forms import NewPasswordMixin
 from accounts.models import User
 from accounts.people import Child
 from core.fields import MobileField
+from core.widgets import RadioSelect
 from recovery.flows.signup import Decision
 
 NAME_MAX = 150
@@ -131,15 +132,6 @@ class BirthDateField(forms.CharField):
         return super().clean(value)  # type: ignore[no-any-return]
 
 
-class AnswerRadioSelect(forms.RadioSelect):
-    """Radios whose field points at the first one, so the error summary's link lands on it."""
-
-    def id_for_label(self, id_: str, index: str | None = None) -> str:
-        if index is None and id_:
-            return f"{id_}_0"
-        return super().id_for_label(id_, index)  # type: ignore[no-any-return]
-
-
 class ChildrenForm(forms.Form):
     """One *oui / non* and one birth date per child listed by the flow."""
 
@@ -150,7 +142,9 @@ class ChildrenForm(forms.Form):
             self.fields[self.legal_name(child)] = forms.ChoiceField(
                 label=format_lazy(_("Je suis le représentant légal de {name}"), name=child.name),
                 choices=[(YES, _("oui")), (NO, _("non"))],
-                widget=AnswerRadioSelect,
+                widget=RadioSelect(
+                    inline=True, legend=_("Je suis le représentant légal de cet élève :")
+                ),
                 error_messages={"required": _("Répondez oui ou non pour cet élève.")},
             )
             self.fields[self.birth_date_name(child)] = BirthDateField(
