@@ -77,11 +77,12 @@ class LoginForm(forms.Form):
 class NewPasswordMixin(forms.Form):
     """Two new-password fields checked against the one policy; used by every password form."""
 
-    new_password1 = forms.CharField(
+    new_password1 = forms.CharField(  # type: ignore[call-arg]  # template_name: Django 5.0+, not in the stubs
         label=_("Nouveau mot de passe"),
         max_length=PASSWORD_MAX,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        template_name="forms/new_password.html",  # the password rules under the field
     )
     new_password2 = forms.CharField(
         label=_("Confirmez le nouveau mot de passe"),

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Before dsfr: Django's widget templates win over django-dsfr's (core.renderers).
+    "django.forms",
     "dsfr",
     "core",
     "accounts",
@@ -116,6 +118,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# The portal's DSFR field markup for ``{{ field.as_field_group }}`` (templates/forms/).
+FORM_RENDERER = "core.renderers.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 

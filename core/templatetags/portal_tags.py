@@ -1,4 +1,4 @@
-"""Template helpers for the portal's pages: optional links, DSFR widgets, password rules."""
+"""Template helpers for the portal's pages: optional links, password rules, the error summary."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from django import template
 from django.contrib.auth import password_validation
 from django.forms import BoundField
 from django.urls import NoReverseMatch, reverse
-from django.utils.safestring import SafeString
 
 from core.text import de_prefix
 
@@ -25,22 +24,6 @@ def url_or_none(name: str, *args: Any, **kwargs: Any) -> str | None:
         return reverse(name, args=args or None, kwargs=kwargs or None)
     except NoReverseMatch:
         return None
-
-
-@register.simple_tag
-def widget(field: BoundField, css_class: str = "fr-input", **attrs: Any) -> SafeString:
-    """Render a bound field's widget with DSFR classes, adding the error class when invalid.
-
-    Keyword names use ``_`` for ``-`` (``aria_describedby``); empty values are left out, so a
-    template can pass an optional attribute through. Django itself adds ``aria-invalid`` and,
-    unless given here, ``aria-describedby`` pointing at ``<id>_helptext`` and ``<id>_error``.
-    """
-    classes = [css_class]
-    if field.errors:
-        classes.extend(f"{name}--error" for name in css_class.split() if name == "fr-input")
-    widget_attrs: dict[str, str | bool] = {"class": " ".join(classes)}
-    widget_attrs.update({key.replace("_", "-"): value for key, value in attrs.items() if value})
-    return field.as_widget(attrs=widget_attrs)
 
 
 @register.simple_tag

@@ -11,6 +11,7 @@ from accounts.forms import NewPasswordMixin
 from accounts.models import User
 from core.fields import CodeField, IdentifierField, MobileField
 from core.text import canonical_email
+from core.widgets import RadioSelect
 from recovery import channels
 
 
@@ -19,7 +20,7 @@ class ForgotPasswordForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Recevoir de quoi choisir un nouveau mot de passe"),
         choices=channels.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": _("Choisissez SMS ou e-mail.")},
     )
 

@@ -20,6 +20,7 @@ from accounts.models import User
 from accounts.people import Child
 from core.fields import MobileField
 from core.text import de_prefix
+from core.widgets import RadioSelect
 from recovery.flows.signup import Decision
 
 NAME_MAX = 150
@@ -133,15 +134,6 @@ class BirthDateField(forms.CharField):
         return cleaned
 
 
-class AnswerRadioSelect(forms.RadioSelect):
-    """Radios whose field points at the first one, so the error summary's link lands on it."""
-
-    def id_for_label(self, id_: str, index: str | None = None) -> str:
-        if index is None:  # Django's RadioSelect gives "" here: no label target
-            return f"{id_}_0" if id_ else ""
-        return super().id_for_label(id_, index)
-
-
 class ChildrenForm(forms.Form):
     """One *oui / non* and one birth date per child listed by the flow."""
 
@@ -156,7 +148,9 @@ class ChildrenForm(forms.Form):
                     name=child.name,
                 ),
                 choices=[(YES, _("oui")), (NO, _("non"))],
-                widget=AnswerRadioSelect,
+                widget=RadioSelect(
+                    inline=True, legend=_("Je suis le représentant légal de cet élève :")
+                ),
                 error_messages={"required": _("Répondez oui ou non pour cet élève.")},
             )
             self.fields[self.birth_date_name(child)] = BirthDateField(
