@@ -39,6 +39,8 @@ class EventType:
     LOGIN_LOCKED = "login_locked"
     SIGNUP_CODE_SENT = "signup_code_sent"
     SIGNUP_BLOCKED = "signup_blocked"
+    STAFF_INVITATION_SENT = "staff_invitation_sent"
+    TWO_FACTOR_RESET = "two_factor_reset"
 
 
 LABELS: dict[str, Promise] = {
@@ -69,6 +71,8 @@ LABELS: dict[str, Promise] = {
     EventType.LOGIN_LOCKED: _("Connexion bloquée temporairement"),
     EventType.SIGNUP_CODE_SENT: _("Code de création de compte envoyé"),
     EventType.SIGNUP_BLOCKED: _("Inscription interrompue (dates de naissance)"),
+    EventType.STAFF_INVITATION_SENT: _("Invitation du personnel à activer son accès envoyée"),
+    EventType.TWO_FACTOR_RESET: _("Double authentification réinitialisée"),
 }
 
 
