@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("myaccount.urls")),
     path("", include("recovery.urls")),
     path("", include("notifications.urls")),
+    path("", include("console.urls")),
     path("admin/", admin.site.urls),
 ]
 
