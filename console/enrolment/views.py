@@ -55,7 +55,10 @@ def _failure(request: HttpRequest, error: EnrolmentError) -> HttpResponse:
             "%(minutes)d minutes : ouvrez de nouveau le lien de votre invitation."
         ) % {"minutes": int(ATTEMPT_LIFETIME.total_seconds() // 60)}
     return render(
-        request, "console/invitation_failed.html", {"message": message}, HTTPStatus.BAD_REQUEST
+        request,
+        "console/invitation_failed.html",
+        {"message": message},
+        status=HTTPStatus.BAD_REQUEST,
     )
 
 
@@ -83,7 +86,7 @@ def _signed_in_as_someone_else(request: HttpRequest, member: User) -> HttpRespon
     if not request.user.is_authenticated or request.user.pk == member.pk:
         return None
     context = {"signed_in_as": request.user}
-    return render(request, "console/invitation_failed.html", context, HTTPStatus.FORBIDDEN)
+    return render(request, "console/invitation_failed.html", context, status=HTTPStatus.FORBIDDEN)
 
 
 @login_not_required
