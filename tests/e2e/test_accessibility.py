@@ -18,12 +18,11 @@ from http import HTTPStatus
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import PARENT_PASSWORD, STAFF_PASSWORD, TEMPORARY_PASSWORD, seed_demo
 from accounts.models import AuditEvent, Establishment, Guardian, Student, User, UserSession
 from notifications.backends.sms import LocmemSmsBackend
+from tests.accounts.enrolment_support import code_for, invitation_path, shown_key
 from tests.e2e.conftest import AXE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -323,19 +322,20 @@ def add_widest_entries(identifier: str) -> None:
     )
 
 
-def current_totp(user: User) -> str:
-    device = TOTPDevice.objects.get(user=user)
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
-
-
 def test_secretariat_console_pages(audit: Audit, settings) -> None:  # type: ignore[no-untyped-def]
     settings.ADMIN_REQUIRES_OTP = True
     audit.log_in("claire.bernard1", STAFF_PASSWORD)
-    audit.goto(reverse("admin:index"), "double authentification, enrôlement")
+    audit.goto(reverse("admin:index"), "double authentification, sans invitation")
     assert reverse("accounts:two_factor") in audit.page.url  # type: ignore[attr-defined]
-    audit.submit("double authentification, code vide")
     staff = User.objects.get(identifier="claire.bernard1")
-    audit.fill("input[name=token]", current_totp(staff))
+    audit.goto(invitation_path(staff), "invitation, mot de passe actuel")
+    assert audit.page.url.endswith(reverse("console:invitation"))  # type: ignore[attr-defined]
+    audit.submit("invitation, mot de passe vide")
+    audit.fill("input[name=password]", STAFF_PASSWORD)
+    audit.submit("double authentification, enrôlement")
+    audit.submit("double authentification, code vide")
+    key = shown_key(audit.page.content())  # type: ignore[attr-defined]
+    audit.fill("input[name=token]", code_for(key))
     audit.submit("double authentification, codes de secours")
     audit.goto(reverse("admin:index"), "console, accueil et tableau de bord")
     audit.goto(reverse("admin:accounts_guardian_changelist"), "console, liste des responsables")
@@ -353,4 +353,4 @@ def test_secretariat_console_pages(audit: Audit, settings) -> None:  # type: ign
     audit.log_in("claire.bernard1", STAFF_PASSWORD)
     audit.goto(reverse("admin:index"), "double authentification, vérification")
     audit.submit("double authentification, vérification, code vide")
-    audit.assert_clean(pages=12)
+    audit.assert_clean(pages=15)
