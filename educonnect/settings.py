@@ -372,5 +372,5 @@ LOGGING = {
     },
 }
 
-# Two-factor (TOTP) for the secretariat console; enrolment pages come with issue 6.
+# Two-factor (TOTP) for the secretariat console; staff enrol it through an invitation only.
 ADMIN_REQUIRES_OTP = env_bool("ADMIN_REQUIRES_OTP", default=not DEBUG)
