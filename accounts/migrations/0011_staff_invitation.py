@@ -7,10 +7,18 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def delete_pending_totp_devices(apps, schema_editor):
+    """Unconfirmed TOTP devices were the pending secrets of trust-on-first-use enrolment
+    (issue 16), shown to every visitor; nothing confirms them any more: remove them."""
+    TOTPDevice = apps.get_model("otp_totp", "TOTPDevice")
+    TOTPDevice.objects.filter(confirmed=False).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0010_audit_event_types_in_code'),
+        ('otp_totp', '0003_add_timestamps'),
     ]
 
     operations = [
@@ -50,4 +58,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['user', '-created_at'], name='invitation_user_idx')],
             },
         ),
+        migrations.RunPython(delete_pending_totp_devices, migrations.RunPython.noop),
     ]
