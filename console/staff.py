@@ -166,8 +166,13 @@ def staff_member_create(
 
 @transaction.atomic
 def staff_invite(*, actor: User, member: User, facts: RequestFacts) -> StaffInvitationSent:
-    """A new invitation for ``member``; the older ones die, and so do their second factors."""
+    """A new invitation for ``member``; the older ones die, and so do their second factors.
+
+    A head never sees the link, so they may only invite someone it can be e-mailed to: a
+    member without an address would lose their second factor and get nothing."""
     if not may_manage(actor, member) or not member.is_active:
+        raise StaffNotAllowed
+    if not actor.is_superuser and not member.email:
         raise StaffNotAllowed
     return _invite(actor=actor, member=member, facts=facts)
 

@@ -278,8 +278,10 @@ class StaffMemberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             messages.warning(
                 request,
                 ngettext(
-                    "%(n)d membre non modifié : seule l'académie peut agir sur ce compte.",
-                    "%(n)d membres non modifiés : seule l'académie peut agir sur ces comptes.",
+                    "%(n)d compte laissé tel quel : le vôtre, un compte sans adresse e-mail, ou "
+                    "un compte que seule l'académie gère.",
+                    "%(n)d comptes laissés tels quels : le vôtre, des comptes sans adresse "
+                    "e-mail, ou des comptes que seule l'académie gère.",
                     refused,
                 )
                 % {"n": refused},
