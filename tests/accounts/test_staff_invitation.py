@@ -252,6 +252,19 @@ def test_an_account_with_a_password_must_prove_it(client: Client, demo: None) ->
     assert len(enrol(client, invitation_path(user), password=STAFF_PASSWORD)) == 10
 
 
+def test_wrong_current_passwords_slow_down_as_on_the_login_page(client: Client, demo: None) -> None:
+    client.get(invitation_path(User.objects.get(identifier="claire.bernard1")))
+    for _try in range(3):
+        client.post(reverse("console:invitation"), {"password": "Pas-Le-Bon-2026"})
+    slowed = client.post(reverse("console:invitation"), {"password": STAFF_PASSWORD})
+    assert slowed.status_code == HTTPStatus.BAD_REQUEST
+    assert "Patientez" in slowed.content.decode()
+    login = Client().post(
+        reverse("accounts:login"), {"identifier": "claire.bernard1", "password": STAFF_PASSWORD}
+    )
+    assert login.status_code == HTTPStatus.TOO_MANY_REQUESTS  # one count for both pages
+
+
 def test_it_says_so_when_another_account_is_signed_in(
     client: Client, newcomer: tuple[User, str]
 ) -> None:
