@@ -17,6 +17,7 @@ from accounts.models import (
     Establishment,
     Guardian,
     Guardianship,
+    StaffInvitation,
     Student,
     User,
     UserSession,
@@ -42,6 +43,7 @@ COUNTED_MODELS = (
     UserSession,
     TOTPDevice,
     StaticDevice,
+    StaffInvitation,
 )
 
 
