@@ -278,10 +278,10 @@ class StaffMemberAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             messages.warning(
                 request,
                 ngettext(
-                    "%(n)d compte laissé tel quel : le vôtre, un compte sans adresse e-mail, ou "
-                    "un compte que seule l'académie gère.",
-                    "%(n)d comptes laissés tels quels : le vôtre, des comptes sans adresse "
-                    "e-mail, ou des comptes que seule l'académie gère.",
+                    "%(n)d compte laissé tel quel : le vôtre, un compte désactivé ou sans "
+                    "adresse e-mail, ou un compte que seule l'académie gère.",
+                    "%(n)d comptes laissés tels quels : le vôtre, des comptes désactivés ou sans "
+                    "adresse e-mail, ou des comptes que seule l'académie gère.",
                     refused,
                 )
                 % {"n": refused},
