@@ -2,8 +2,14 @@
 
 Two schools, nine students, parents with and without accounts (one with children in both
 schools, one not yet registered, with a Réunion mobile), students with and without a verified
-e-mail, one secretariat per school and an académie superuser. Running it again changes nothing
-but the demo passwords, which it puts back so the printed table stays true.
+e-mail, one secretariat per school, a head of the collège and an académie superuser. Running it
+again changes nothing but the demo passwords, which it puts back so the printed table stays
+true, and the staff's invitations, which it issues again when used up or expired.
+
+Staff enrol their second factor only through an invitation (issue 16), demo staff too: each one
+without a second factor gets an invitation link, printed with the table. The token is derived
+from ``SECRET_KEY``, so every run of the same installation prints the same link until it is
+used; no second-factor secret is public.
 """
 
 from __future__ import annotations
@@ -12,10 +18,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Establishment, Guardian, Guardianship, StaffMembership, Student, User
-from accounts.roles import ensure_secretariat_group
+from accounts.roles import ensure_role_group
 from accounts.services import user_create, user_set_password
+from accounts.twofactor.devices import has_confirmed_device
+from accounts.twofactor.invitations import invitation_issue, invitation_lookup
+from core.crypto import keyed_digest
+from core.links import absolute_url
 
 PARENT_PASSWORD = "Cartable-Bleu-2026"
 STUDENT_PASSWORD = "Trousse-Verte-2026"
@@ -86,7 +97,14 @@ STUDENT_ACCOUNTS = [
 STAFF = [
     ("0750654D", "Claire", "Bernard", StaffMembership.Role.SECRETARIAT),
     ("0910000F", "Marc", "Petit", StaffMembership.Role.SECRETARIAT),
+    ("0750654D", "Isabelle", "Roux", StaffMembership.Role.HEAD),
 ]
+ROLE_NOTES = {
+    StaffMembership.Role.SECRETARIAT: "secrétariat",
+    StaffMembership.Role.VIE_SCOLAIRE: "vie scolaire",
+    StaffMembership.Role.HEAD: "direction, gère le personnel",
+}
+DEMO_INVITATION_PURPOSE = "educonnect.accounts.demo_invitation"
 
 
 @dataclass(frozen=True)
@@ -94,6 +112,9 @@ class DemoAccount:
     identifier: str
     password: str
     description: str
+    is_staff: bool = False
+    # Staff only: the invitation link that enrols the second factor ("" once enrolled).
+    invitation: str = ""
 
 
 def _establishments() -> dict[str, Establishment]:
@@ -192,7 +213,6 @@ def _student_accounts(students: dict[str, Student]) -> list[DemoAccount]:
 
 def _staff(schools: dict[str, Establishment]) -> list[DemoAccount]:
     created = []
-    secretariat = ensure_secretariat_group()
     for uai, first, last, role in STAFF:
         membership = (
             StaffMembership.objects.filter(establishment=schools[uai], role=role)
@@ -209,10 +229,11 @@ def _staff(schools: dict[str, Establishment]) -> list[DemoAccount]:
         user = membership.user
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-        user.groups.add(secretariat)
+        user.groups.add(ensure_role_group(role))
         user_set_password(user=user, password=STAFF_PASSWORD)
+        description = f"{ROLE_NOTES[role]} ({schools[uai].name})"
         created.append(
-            DemoAccount(user.identifier, STAFF_PASSWORD, f"secrétariat ({schools[uai].name})")
+            DemoAccount(user.identifier, STAFF_PASSWORD, description, True, _demo_invitation(user))
         )
     admin = User.objects.filter(is_superuser=True, last_name="Académie").first()
     if admin is None:
@@ -222,8 +243,28 @@ def _staff(schools: dict[str, Establishment]) -> list[DemoAccount]:
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
     user_set_password(user=admin, password=ADMIN_PASSWORD)
-    created.append(DemoAccount(admin.identifier, ADMIN_PASSWORD, "superutilisateur (académie)"))
+    created.append(
+        DemoAccount(
+            admin.identifier,
+            ADMIN_PASSWORD,
+            "superutilisateur (académie)",
+            True,
+            _demo_invitation(admin),
+        )
+    )
     return created
+
+
+def _demo_invitation(user: User) -> str:
+    """The invitation link of a demo staff member without a second factor, the same on every
+    run (derived from ``SECRET_KEY``): issued again only when used up, revoked or expired."""
+    if has_confirmed_device(user):
+        return ""
+    token = keyed_digest(f"demo:{user.identifier}", purpose=DEMO_INVITATION_PURPOSE)
+    now = timezone.now()
+    if invitation_lookup(token, now=now) is None:
+        invitation_issue(user=user, created_by=None, email=user.email, now=now, token=token)
+    return absolute_url("console:invitation_link", token)
 
 
 @transaction.atomic

@@ -48,6 +48,8 @@ class EventType:
     OIDC_CONSENT_GRANTED = "oidc_consent_granted"
     OIDC_CONSENT_WITHDRAWN = "oidc_consent_withdrawn"
     OIDC_BACKCHANNEL_LOGOUT_QUEUED = "oidc_backchannel_logout_queued"
+    STAFF_INVITATION_SENT = "staff_invitation_sent"
+    TWO_FACTOR_RESET = "two_factor_reset"
 
 
 LABELS: dict[str, Promise] = {
@@ -86,6 +88,8 @@ LABELS: dict[str, Promise] = {
     EventType.OIDC_CONSENT_GRANTED: _("Accès accordé à un service"),
     EventType.OIDC_CONSENT_WITHDRAWN: _("Accès retiré à un service"),
     EventType.OIDC_BACKCHANNEL_LOGOUT_QUEUED: _("Déconnexion des services demandée"),
+    EventType.STAFF_INVITATION_SENT: _("Invitation du personnel à activer son accès envoyée"),
+    EventType.TWO_FACTOR_RESET: _("Double authentification réinitialisée"),
 }
 
 

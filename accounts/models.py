@@ -6,6 +6,8 @@ Guardian rows it proved, a student account to one Student.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -283,6 +285,60 @@ class StaffMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.establishment} ({self.get_role_display()})"
+
+
+class StaffMember(User):  # type: ignore[django-manager-missing]  # as User (identity.Client.user)
+    """Staff accounts as the console's staff pages show them (a proxy of User: no table)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("membre du personnel")
+        verbose_name_plural = _("personnel")
+
+
+class StaffInvitation(models.Model):
+    """A single-use link for one staff member to set a password and enrol a second factor.
+
+    Enrolment needs proof given out of band (issue 16): the link goes to the member's own
+    address or is printed by the administrator who created them. Only a keyed hash of the
+    token is stored (``accounts.twofactor.invitations``); a newer invitation revokes the older.
+    """
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="staff_invitations",
+        verbose_name=_("membre du personnel"),
+    )
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("créée par"),
+    )
+    email = models.EmailField(_("envoyée à"), blank=True)
+    token_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    consumed_at = models.DateTimeField(_("utilisée le"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation du personnel")
+        verbose_name_plural = _("invitations du personnel")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="invitation_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.created_at:%Y-%m-%d %H:%M}"
+
+    def is_expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
+
+    def is_live(self, now: datetime) -> bool:
+        return self.consumed_at is None and self.revoked_at is None and not self.is_expired(now)
 
 
 class AuditEvent(models.Model):

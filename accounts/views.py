@@ -18,7 +18,7 @@ from accounts.audit import audit_event_record
 from accounts.forms import LoginForm
 from accounts.models import AuditEvent, User
 from core.http import client_ip, user_agent
-from core.links import safe_next
+from core.links import KEPT_NEXT, kept_next, safe_next
 from core.ratelimits import login_failure_record, login_throttle_clear, login_wait_seconds
 from core.text import canonical_identifier, is_identifier_shaped
 
@@ -44,7 +44,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 ip_address=client_ip(request),
                 user_agent=user_agent(request),
             )
-            return HttpResponseRedirect(safe_next(request, settings.LOGIN_REDIRECT_URL))
+            back = kept_next(request)  # the service a lost-password journey started from
+            request.session.pop(KEPT_NEXT, None)
+            return HttpResponseRedirect(safe_next(request, back or settings.LOGIN_REDIRECT_URL))
         if wait:
             return _login_page(request, form, HTTPStatus.TOO_MANY_REQUESTS)
         audit_event_record(

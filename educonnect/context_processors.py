@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import lazy
 
+from core.links import login_url
 from recovery.codes import lifetimes
 
 
@@ -13,5 +15,7 @@ def portal(request: HttpRequest) -> dict[str, object]:
     return {
         "PORTAL_NAME": settings.PORTAL_NAME,
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
+        # The login page, with the way back to the service a journey started from.
+        "login_url": lazy(login_url, str)(request),
         **lifetimes(),
     }

@@ -429,5 +429,5 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
 }
 
-# Two-factor (TOTP) for the secretariat console.
+# Two-factor (TOTP) for the secretariat console; staff enrol it through an invitation only.
 ADMIN_REQUIRES_OTP = env_bool("ADMIN_REQUIRES_OTP", default=not DEBUG)

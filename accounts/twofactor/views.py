@@ -1,4 +1,6 @@
-"""Staff two-factor pages: enrol an authenticator app, then prove a code at each sign-in."""
+"""The staff second factor at sign-in: prove a code, or be told to use the invitation.
+
+Enrolling happens only through an invitation link (``console.enrolment``)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from django_otp import login as otp_login
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, User
 from accounts.twofactor import devices as twofactor
+from accounts.twofactor import invitations
 from accounts.twofactor.forms import TokenForm
 from core.http import client_ip, user_agent
 from core.links import safe_next
@@ -39,33 +42,29 @@ def _audit(request: HttpRequest, event_type: str) -> None:
 @sensitive_post_parameters("token")
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
+    """Prove a code of the enrolled app (or a recovery code) before the console opens.
+
+    A staff member without a confirmed device is never offered to enrol here, whoever they
+    are (issue 16: whoever logged in first enrolled): they are sent to their invitation."""
     user: User = request.user  # type: ignore[assignment]
     if not user.is_staff:
         raise PermissionDenied
-    form = TokenForm(data=request.POST or None)
-    context = {"form": form, "next": _next(request)}
-    if twofactor.has_confirmed_device(user):
-        if request.method == "POST" and form.is_valid():
-            device = twofactor.verify(user=user, token=form.cleaned_data["token"])
-            if device is not None:
-                otp_login(request, device)
-                _audit(request, AuditEvent.Type.TWO_FACTOR_SUCCEEDED)
-                return HttpResponseRedirect(_next(request))
-            _audit(request, AuditEvent.Type.TWO_FACTOR_FAILED)
-            form.add_error("token", _("Code incorrect ou expiré. Réessayez avec le code affiché."))
-        status = HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
-        return render(request, "accounts/two_factor_verify.html", context, status=status)
-    device = twofactor.pending_totp_device(user)
-    if request.method == "POST" and form.is_valid():
-        enrolled = twofactor.enrol_confirm(user=user, token=form.cleaned_data["token"])
-        if enrolled is not None:
-            confirmed, codes = enrolled
-            otp_login(request, confirmed)
-            _audit(request, AuditEvent.Type.TWO_FACTOR_ENROLLED)
-            return render(request, "accounts/two_factor_codes.html", {**context, "codes": codes})
-        form.add_error(
-            "token", _("Code incorrect. Vérifiez l'heure de votre téléphone et réessayez.")
+    if not twofactor.has_confirmed_device(user):
+        return render(
+            request,
+            "accounts/two_factor_no_device.html",
+            {"lifetime_hours": invitations.lifetime_hours()},
+            status=HTTPStatus.FORBIDDEN,
         )
-    context.update(twofactor.provisioning(device))
+    form = TokenForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = twofactor.verify(user=user, token=form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            _audit(request, AuditEvent.Type.TWO_FACTOR_SUCCEEDED)
+            return HttpResponseRedirect(_next(request))
+        _audit(request, AuditEvent.Type.TWO_FACTOR_FAILED)
+        form.add_error("token", _("Code incorrect ou expiré. Réessayez avec le code affiché."))
     status = HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
-    return render(request, "accounts/two_factor_enrol.html", context, status=status)
+    context = {"form": form, "next": _next(request)}
+    return render(request, "accounts/two_factor_verify.html", context, status=status)

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from core.channels import Channel
 from core.http import client_ip
+from core.links import keep_next
 from core.ratelimits import consume_or_429
 from recovery import errors
 from recovery.flows.forgot_identifier import ForgotIdentifierFlow, Step
@@ -19,6 +20,7 @@ FORMS = {Channel.SMS: ForgotIdentifierSmsForm, Channel.EMAIL: ForgotIdentifierEm
 
 @public
 def forgot_identifier(request: HttpRequest) -> HttpResponse:
+    keep_next(request)  # the way back to the service the login page was opened for
     posted = request.POST.get("channel", "")
     channel = Channel(posted) if posted in Channel.values else Channel.EMAIL
     forms = {

@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from core.http import client_ip, request_facts
+from core.links import keep_next
 from core.ratelimits import consume_or_429
 from recovery import codes, errors
 from recovery.flows.forgot_password import ForgotPasswordFlow, Step
@@ -29,6 +30,7 @@ from recovery.views.common import (
 
 @public
 def forgot_password(request: HttpRequest) -> HttpResponse:
+    keep_next(request)  # the way back to the service the login page was opened for
     form = ForgotPasswordForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent
 from core.http import client_ip, request_facts
+from core.links import KEPT_NEXT, keep_next, kept_next
 from core.ratelimits import consume_or_429
 from recovery import errors
 from recovery.flows.signup import SignupFlow, Step
@@ -96,6 +97,7 @@ def _readable(mobile: str) -> str:
 
 @public
 def signup_start(request: HttpRequest) -> HttpResponse:
+    keep_next(request)  # the way back to the service the login page was opened for
     form = SignupForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         mobile = form.cleaned_data["mobile"]
@@ -200,6 +202,8 @@ def signup_password(request: HttpRequest) -> HttpResponse:
             _("Votre compte est créé. Votre identifiant est %(identifier)s.")
             % {"identifier": user.identifier},
         )
-        return redirect("myaccount:account")
+        back = kept_next(request)  # registering from a service's login page: back to it
+        request.session.pop(KEPT_NEXT, None)
+        return redirect(back or "myaccount:account")
     context = {"form": form, "identifier": future.identifier}
     return render(request, "recovery/signup_password.html", context, status=form_status(request))

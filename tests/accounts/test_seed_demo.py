@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from http import HTTPStatus
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 
 from accounts import demo
 from accounts.models import Establishment, Guardian, Guardianship, StaffMembership, Student, User
 from accounts.passwords import validate_new_password
+from tests.accounts.enrolment_support import enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +61,17 @@ def test_every_printed_login_works_and_meets_the_policy() -> None:
         user = authenticate(username=account.identifier, password=account.password)
         assert user is not None, account.identifier
         validate_new_password(account.password, user)
+
+
+def test_it_prints_an_invitation_that_lets_each_demo_staff_member_in() -> None:
+    output = seed()
+    staff = [account for account in demo.seed_demo() if account.is_staff]
+    assert {account.identifier for account in staff} >= {"claire.bernard1", "admin.academie1"}
+    for account in staff:
+        assert f"{account.identifier}" in output and account.invitation in output
+        path = re.sub(r"^https?://[^/]+", "", account.invitation)
+        client = Client()
+        assert len(enrol(client, path, password=account.password)) == 10
+        assert client.get(reverse("admin:index")).status_code == HTTPStatus.OK
+    assert "already enrolled" in seed()
+    assert not [account for account in demo.seed_demo() if account.invitation]

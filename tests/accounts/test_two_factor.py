@@ -1,21 +1,26 @@
-"""Staff need a second factor for the console when ADMIN_REQUIRES_OTP is on."""
+"""Staff need a second factor for the console when ADMIN_REQUIRES_OTP is on; they enrol it only
+through an invitation, never by logging in (issue 16)."""
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
-from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import STAFF_PASSWORD, seed_demo
 from accounts.models import AuditEvent, User
+from tests.accounts.enrolment_support import (
+    code_for,
+    enrol,
+    invitation_path,
+    pass_password_step,
+    recovery_codes,
+    shown_key,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,39 +40,45 @@ def secretary(client: Client) -> Client:
     return client
 
 
-def current_code(user: User) -> str:
-    device = TOTPDevice.objects.get(user=user)
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+def claire() -> User:
+    return User.objects.get(identifier="claire.bernard1")
 
 
-def test_the_console_sends_a_password_only_staff_member_to_enrol(secretary: Client) -> None:
+def test_it_sends_a_password_only_staff_member_to_their_invitation(secretary: Client) -> None:
     response = secretary.get(reverse("admin:index"), follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("accounts:two_factor"))
+    assert response.status_code == HTTPStatus.FORBIDDEN
     html = response.content.decode()
-    assert "data:image/svg+xml" in html
-    assert 'autocomplete="one-time-code"' in html
+    assert "invitation" in html
+    assert "data:image/svg+xml" not in html  # no QR code, no secret: nothing to enrol here
+    assert not TOTPDevice.objects.exists()
+
+
+def test_it_never_enrols_on_a_posted_code_without_an_invitation(secretary: Client) -> None:
+    response = secretary.post(reverse("accounts:two_factor"), {"token": "123456"})
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert not TOTPDevice.objects.exists() and not StaticDevice.objects.exists()
+    assert secretary.get(reverse("admin:index")).status_code == HTTPStatus.FOUND
 
 
 def test_enrolment_shows_recovery_codes_once_and_opens_the_console(secretary: Client) -> None:
-    secretary.get(reverse("accounts:two_factor"))
-    user = User.objects.get(identifier="claire.bernard1")
-    wrong = secretary.post(reverse("accounts:two_factor"), {"token": "000000"})
+    secretary.get(invitation_path(claire()))
+    pass_password_step(secretary, password=STAFF_PASSWORD)
+    page = secretary.get(reverse("console:invitation_enrol")).content.decode()
+    wrong = secretary.post(reverse("console:invitation_enrol"), {"token": "000000"})
     assert wrong.status_code == HTTPStatus.BAD_REQUEST
-    # django-otp throttles a device for 1 s after a wrong code (doubling each time).
-    with time_machine.travel(timezone.now() + timedelta(seconds=2)):
-        response = secretary.post(reverse("accounts:two_factor"), {"token": current_code(user)})
+    response = secretary.post(
+        reverse("console:invitation_enrol"), {"token": code_for(shown_key(page))}
+    )
     assert response.status_code == HTTPStatus.OK
-    codes = re.findall(r"<code>([a-z0-9]{8})</code>", response.content.decode())
-    assert len(codes) == 10
+    assert len(recovery_codes(response.content.decode())) == 10
     assert secretary.get(reverse("admin:index")).status_code == HTTPStatus.OK
-    assert AuditEvent.objects.filter(event_type="two_factor_enrolled", subject=user).exists()
+    assert AuditEvent.objects.filter(event_type="two_factor_enrolled", subject=claire()).exists()
 
 
 def test_a_later_sign_in_needs_a_code_and_a_recovery_code_works_once(secretary: Client) -> None:
-    secretary.get(reverse("accounts:two_factor"))
-    user = User.objects.get(identifier="claire.bernard1")
-    page = secretary.post(reverse("accounts:two_factor"), {"token": current_code(user)})
-    recovery = re.findall(r"<code>([a-z0-9]{8})</code>", page.content.decode())[0]
+    user = claire()
+    recovery = enrol(secretary, invitation_path(user), password=STAFF_PASSWORD)[0]
     for attempt in range(2):
         fresh = Client()
         fresh.post(

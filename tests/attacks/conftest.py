@@ -17,6 +17,7 @@ from accounts.models import (
     Establishment,
     Guardian,
     Guardianship,
+    StaffInvitation,
     Student,
     User,
     UserSession,
@@ -43,6 +44,7 @@ COUNTED_MODELS = (
     UserSession,
     TOTPDevice,
     StaticDevice,
+    StaffInvitation,
 )
 
 

@@ -31,6 +31,7 @@ from accounts.demo import STAFF_PASSWORD
 from accounts.models import Guardianship, User
 from accounts.services import user_create
 from core import ratelimits as throttling
+from tests.accounts.enrolment_support import invitation_path, pass_password_step
 from tests.attacks.conftest import COUNTED_MODELS, row_counts
 from tests.conftest import DEMO_PASSWORD
 from tests.recovery.conftest import last_code
@@ -246,6 +247,29 @@ def steps(
     found["two-factor"] = Step(
         reverse("accounts:two_factor"), ("token", "next"), session_of(console), True
     )
+    # Invitations: a new member's first password; a member's current password (a wrong one
+    # is audited as a failed sign-in), then the code of the app being enrolled.
+    newcomer = user_create(
+        kind=User.Kind.STAFF,
+        first_name="Anne",
+        last_name="Lambert",
+        password=None,
+        email="anne.lambert@exemple.fr",
+    )
+    invited = Client()
+    invited.get(invitation_path(newcomer))
+    found["invitation first password"] = Step(
+        reverse("console:invitation"), ("new_password1", "new_password2"), session_of(invited)
+    )
+    reinvited = Client()
+    reinvited.get(invitation_path(staff))
+    found["invitation password"] = Step(
+        reverse("console:invitation"), ("password",), session_of(reinvited), True
+    )
+    pass_password_step(reinvited, password=STAFF_PASSWORD)
+    found["invitation code"] = Step(
+        reverse("console:invitation_enrol"), ("token",), session_of(reinvited)
+    )
     yield found
 
 
@@ -285,6 +309,9 @@ STEP_NAMES = [
     "sessions",
     "report",
     "two-factor",
+    "invitation first password",
+    "invitation password",
+    "invitation code",
 ]
 
 
@@ -338,6 +365,8 @@ PAGES = [
     "set_language",
     "admin:index",
     "admin:login",
+    "console:invitation",
+    "console:invitation_enrol",
 ]
 
 
@@ -351,7 +380,11 @@ def test_any_query_string_or_link_token_gets_an_answer(
     for name in PAGES:
         for client in (anonymous, signed_in):
             assert_answered(client.get(f"{reverse(name)}?{_query(query)}"))
-    for prefix in ("/mot-de-passe-perdu/lien/", "/mon-compte/e-mail/verifier/"):
+    for prefix in (
+        "/mot-de-passe-perdu/lien/",
+        "/mon-compte/e-mail/verifier/",
+        "/personnel/invitation/lien/",
+    ):
         response = anonymous.get(f"{prefix}{quote(token, safe='')}/", follow=True)
         assert_answered(response)
         response = signed_in.get(f"{prefix}{quote(token, safe='')}/", follow=True)

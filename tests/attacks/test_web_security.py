@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import STAFF_PASSWORD, seed_demo
 from accounts.models import AuditEvent, Establishment, Guardian, Guardianship, User
+from tests.accounts.enrolment_support import enrol, invitation_path
 from tests.attacks.conftest import row_counts
 from tests.conftest import DEMO_PASSWORD
 from tests.recovery.conftest import last_code, last_link
@@ -46,6 +47,8 @@ PUBLIC_POSTS = [
     ("recovery:signup_resend", {}),
     ("recovery:signup_children", {}),
     ("recovery:signup_password", {"new_password1": "x", "new_password2": "x"}),
+    ("console:invitation", {"password": "x", "new_password1": "x", "new_password2": "x"}),
+    ("console:invitation_enrol", {"token": "123456"}),
     ("set_language", {"language": "en", "next": "/"}),
 ]
 ACCOUNT_POSTS = [
@@ -229,9 +232,7 @@ def test_the_language_switch_never_sends_off_site(target: str) -> None:
 @pytest.mark.parametrize("target", OFFSITE)
 def test_the_two_factor_step_never_sends_off_site(target: str, secretary: Client) -> None:
     user = User.objects.get(identifier="claire.bernard1")
-    secretary.get(reverse("accounts:two_factor"))
-    enrolled = secretary.post(reverse("accounts:two_factor"), {"token": current_code(user)})
-    recovery_code = re.findall(r"<code>([a-z0-9]{8})</code>", enrolled.content.decode())[0]
+    recovery_code = enrol(secretary, invitation_path(user), password=STAFF_PASSWORD)[0]
     fresh = Client()
     fresh.post(
         reverse("accounts:login"), {"identifier": user.identifier, "password": STAFF_PASSWORD}
@@ -426,8 +427,7 @@ def test_a_password_alone_opens_no_console_page_and_no_action(secretary: Client)
 
 def test_with_a_valid_code_the_console_opens(secretary: Client) -> None:
     user = User.objects.get(identifier="claire.bernard1")
-    secretary.get(reverse("accounts:two_factor"))
-    secretary.post(reverse("accounts:two_factor"), {"token": current_code(user)})
+    enrol(secretary, invitation_path(user), password=STAFF_PASSWORD)
     huge = reverse("admin:accounts_establishment_import", args=[2**63])
     assert secretary.get(huge).status_code == HTTPStatus.FORBIDDEN  # not a 500
     for url in console_urls():
@@ -442,8 +442,7 @@ def test_with_a_valid_code_the_console_opens(secretary: Client) -> None:
 
 def test_a_wrong_code_opens_nothing(secretary: Client) -> None:
     user = User.objects.get(identifier="claire.bernard1")
-    secretary.get(reverse("accounts:two_factor"))
-    secretary.post(reverse("accounts:two_factor"), {"token": current_code(user)})
+    enrol(secretary, invitation_path(user), password=STAFF_PASSWORD)
     fresh = Client()
     fresh.post(
         reverse("accounts:login"), {"identifier": user.identifier, "password": STAFF_PASSWORD}

@@ -43,6 +43,19 @@ class Command(BaseCommand):
                 f"  {account.identifier:<{width}}  {account.password:<24}  {account.description}"
             )
         self.stdout.write(
+            "Staff second factor (asked for when ADMIN_REQUIRES_OTP is on, which DEBUG turns "
+            "off): open the invitation link, type the password above, then scan the QR code "
+            "with an authenticator app (single-use links, the same on every run until used):"
+        )
+        for account in accounts:
+            if account.invitation:
+                self.stdout.write(f"  {account.identifier:<{width}}  {account.invitation}")
+            elif account.is_staff:
+                self.stdout.write(
+                    f"  {account.identifier:<{width}}  already enrolled "
+                    "(a new invitation from the console resets it)"
+                )
+        self.stdout.write(
             "Not yet registered (for /inscription/): Nadia Benali, mobile 0692 12 34 56, "
             "child Yanis born 23/11/2011; Sophie Dupont, 06 98 76 54 32, children Léa born "
             "14/03/2012 (collège) and Hugo born 02/09/2009 (lycée)."

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0010_audit_event_types_in_code'),
+        ('accounts', '0011_staff_invitation'),
     ]
 
     operations = [
