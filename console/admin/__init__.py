@@ -7,6 +7,7 @@ from console.admin import (  # noqa: F401 - imported for their registrations
     establishment,
     guardian,
     notification,
+    roster_correction,
     staff_membership,
     student,
     user,
