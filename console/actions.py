@@ -195,7 +195,7 @@ def staff_correction_drop(
     next import, if SIECLE still declares it (the portal does not know its level by itself)."""
     with transaction.atomic():
         locked = (
-            RosterCorrection.objects.select_for_update()
+            RosterCorrection.objects.select_for_update(of=("self",))
             .filter(pk=correction.pk, status=RosterCorrection.Status.ACTIVE)
             .select_related("guardian__establishment", "guardian__account")
             .first()
