@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.utils import timezone, translation
 from pytest_django import DjangoAssertNumQueries
 
 from accounts.models import AttachmentReport, Establishment, Guardian, Guardianship, Student, User
@@ -395,3 +395,16 @@ def test_it_reads_corrections_and_refusals_in_the_same_few_queries(
         report = _import(college, _students(), _guardians())
 
     assert len(report.conflicts) == 3
+
+
+def test_it_names_the_conflict_in_english_for_an_english_reader(
+    college: Establishment, corrected: RosterCorrection
+) -> None:
+    with translation.override("en"):
+        text = _import(college, _students(), _guardians(), apply=False).as_text()
+
+    assert (
+        "SIECLE still has 06 11 22 33 44 for Léa MARTIN-ROUSSEAU; corrected in the portal on "
+        "01/12/2026 (06 99 88 77 66): kept"
+    ) in text
+    assert "Portal corrections kept: to copy into SIECLE (1):" in text
