@@ -209,7 +209,7 @@ class _Planner:
                 stored.left_on = self.today
                 writes.updates.append(stored)
                 writes.fields.add("left_on")
-                note = _("plus dans le fichier des élèves : sortie enregistrée au %(date)s") % {
+                note = _("plus dans le fichier des élèves, sortie enregistrée au %(date)s") % {
                     "date": display_date(self.today)
                 }
                 counts.add_left(RowChange(student_who(stored), note=note))

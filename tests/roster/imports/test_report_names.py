@@ -69,7 +69,7 @@ def test_the_dry_run_names_each_change_old_and_new(
     assert named["students-created"] == ["Éloi O'BRIEN (6C)"]
     assert named["students-updated"] == ["Inès MARTIN-ROUSSEAU (4A) : classe 5A → 4A"]
     assert named["students-left"] == [
-        "Élodie N'DIAYE (4B) : plus dans le fichier des élèves : sortie enregistrée au 05/01/2026"
+        "Élodie N'DIAYE (4B) : plus dans le fichier des élèves, sortie enregistrée au 05/01/2026"
     ]
     assert named["guardians-created"] == ["Ana O'BRIEN"]
     assert named["guardians-updated"] == [
