@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AttachmentReport, Guardian, User
@@ -51,14 +52,18 @@ def roster_correction_record_contact(
     """
     if not guardian.external_id:
         return
-    changes = {
-        field: (encode_value(previous[field]), encode_value(getattr(guardian, field)))
+    pairs = {
+        str(field): (encode_value(previous[field]), encode_value(getattr(guardian, field)))
         for field in CONTACT_FIELDS
         if field in previous
     }
-    changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
-    if not changes:
-        return
+    changes = {field: pair for field, pair in pairs.items() if pair[0] != pair[1]}
+    if changes:
+        with transaction.atomic():
+            _record_contact(staff, guardian, changes)
+
+
+def _record_contact(staff: User, guardian: Guardian, changes: dict[str, tuple[str, str]]) -> None:
     active = {
         correction.field: correction
         for correction in RosterCorrection.objects.select_for_update().filter(
