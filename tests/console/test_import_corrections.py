@@ -281,3 +281,28 @@ def test_another_schools_secretary_sees_none_of_these_corrections(secretary: Cli
     page = text(other.get(reverse("admin:roster_rostercorrection_changelist")))
 
     assert "Lefèvre" not in page
+
+
+def test_an_sms_consent_withdrawn_in_the_console_survives_the_import(secretary: Client) -> None:
+    guardian = lefevre()
+    response = secretary.post(
+        reverse("admin:accounts_guardian_change", args=[guardian.pk]),
+        {
+            "mobile": "06 11 22 33 44",
+            "email": guardian.email,
+            "guardianships-TOTAL_FORMS": "0",
+            "guardianships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    event = AuditEvent.objects.get(event_type=AuditEvent.Type.CONTACT_CHANGED)
+    assert event.details["sms_consent_changed"] is True
+
+    page = dry_run(secretary)
+    assert (
+        "SIECLE a encore « SMS acceptés » pour Marie-Hélène Lefèvre ; corrigé dans le portail le "
+        f"{today()} (« SMS refusés ») : conservé"
+    ) in page
+    apply(secretary)
+
+    assert lefevre().accepts_sms is False
