@@ -32,6 +32,7 @@ class EventType:
     ATTACHMENT_RESOLVED = "attachment_resolved"
     INVITATION_SENT = "invitation_sent"
     ROSTER_IMPORTED = "roster_imported"
+    ROSTER_CORRECTION_DROPPED = "roster_correction_dropped"
     LOGIN_UNLOCKED = "login_unlocked"
     PASSWORD_RESET_REQUESTED = "password_reset_requested"
     PASSWORD_RESET = "password_reset"
@@ -73,6 +74,7 @@ LABELS: dict[str, Promise] = {
     EventType.ATTACHMENT_RESOLVED: _("Signalement de rattachement traité"),
     EventType.INVITATION_SENT: _("Invitation à s'inscrire envoyée"),
     EventType.ROSTER_IMPORTED: _("Annuaire importé"),
+    EventType.ROSTER_CORRECTION_DROPPED: _("Correction abandonnée : valeur de SIECLE reprise"),
     EventType.LOGIN_UNLOCKED: _("Connexion débloquée par l'établissement"),
     EventType.PASSWORD_RESET_REQUESTED: _("Nouveau mot de passe demandé"),
     EventType.PASSWORD_RESET: _("Mot de passe réinitialisé"),

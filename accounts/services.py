@@ -109,9 +109,11 @@ def parent_account_register(
     A child answered *non* must not appear in the new account, yet the roster row is the
     school's. Choice: the Guardianship link between this guardian's records and that child is
     removed, and an ``AttachmentReport`` (reporter: the new account) tells the child's school
-    so, in its comment. If the school finds the answer was a mistake, it re-links the child
-    from the console; "detach" on the report changes nothing more. Links below legal-guardian
-    level (2: person in charge, 3: contact) are left as the school declared them.
+    so, in its comment. While that report is open or detached, the roster import reads it as a
+    refused link and does not attach the child again (roster/imports/corrections.py: this app
+    cannot call the roster app); if the school finds the answer was a mistake, it dismisses the
+    report and the next import attaches the child again. Links below legal-guardian level
+    (2: person in charge, 3: contact) are left as the school declared them.
     """
     with transaction.atomic():
         rows = list(

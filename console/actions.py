@@ -28,6 +28,13 @@ from recovery.codes import codes_kill
 from recovery.deliveries.password_reset import reset_send
 from recovery.models import VerificationCode
 from recovery.passwords import password_replace
+from roster.corrections import (
+    decode_value,
+    roster_correction_drop,
+    roster_correction_record_contact,
+    roster_correction_record_detach,
+)
+from roster.models import RosterCorrection
 
 # Letters and digits a parent cannot misread on a printed letter (no 0/O, 1/l/I).
 _READABLE = "".join(ch for ch in string.ascii_letters + string.digits if ch not in "0O1lI")
@@ -83,21 +90,37 @@ def staff_set_active(*, staff: User, user: User, active: bool, ip_address: str =
 
 
 def staff_change_guardian_contact(
-    *, staff: User, guardian: Guardian, mobile: str, email: str, ip_address: str = ""
+    *,
+    staff: User,
+    guardian: Guardian,
+    mobile: str,
+    email: str,
+    accepts_sms: bool | None = None,
+    ip_address: str = "",
 ) -> None:
-    """Apply a corrected mobile or e-mail at once for every journey; the old number is told.
+    """Apply a corrected mobile, e-mail or SMS consent (None: unchanged) at once for every
+    journey; the old number is told, and the next import keeps the correction until SIECLE
+    has it too (roster/corrections.py).
 
     A changed number is a new authenticator: every live code or link that may have gone to the
     old number dies (the account's reset codes, and any code sent to that number before an
     account existed), so only the new number can complete a reset; the cool-down keys on the
     destination, so a new request reaches the new number at once."""
     old_mobile = guardian.mobile
-    if (mobile, email) == (guardian.mobile, guardian.email):
+    if accepts_sms is None:
+        accepts_sms = guardian.accepts_sms
+    previous: dict[str, str | bool] = {
+        "mobile": guardian.mobile,
+        "email": guardian.email,
+        "accepts_sms": guardian.accepts_sms,
+    }
+    if (mobile, email, accepts_sms) == tuple(previous.values()):
         return
     killed = 0
     with transaction.atomic():
-        guardian.mobile, guardian.email = mobile, email
-        guardian.save(update_fields=["mobile", "email", "updated_at"])
+        guardian.mobile, guardian.email, guardian.accepts_sms = mobile, email, accepts_sms
+        guardian.save(update_fields=["mobile", "email", "accepts_sms", "updated_at"])
+        roster_correction_record_contact(staff=staff, guardian=guardian, previous=previous)
         if old_mobile and old_mobile != mobile:
             reached_old = Q(destination=old_mobile)
             if guardian.account_id is not None:
@@ -105,7 +128,7 @@ def staff_change_guardian_contact(
             killed = codes_kill(
                 codes=VerificationCode.objects.filter(reached_old), now=timezone.now()
             )
-        if old_mobile and old_mobile != mobile and guardian.accepts_sms:
+        if old_mobile and old_mobile != mobile and previous["accepts_sms"]:
             notification_send(
                 channel=Channel.SMS,
                 destination=old_mobile,
@@ -122,6 +145,8 @@ def staff_change_guardian_contact(
             details={
                 "guardian": guardian.pk,
                 "mobile_changed": old_mobile != mobile,
+                "email_changed": previous["email"] != email,
+                "sms_consent_changed": previous["accepts_sms"] != accepts_sms,
                 "codes_killed": killed,
             },
         )
@@ -138,6 +163,7 @@ def attachment_report_resolve(
             Guardianship.objects.filter(
                 guardian_id=report.guardian_id, student_id=report.student_id
             ).delete()
+            roster_correction_record_detach(staff=staff, report=report)
         report.status = (
             AttachmentReport.Status.DETACHED if detach else AttachmentReport.Status.DISMISSED
         )
@@ -159,6 +185,51 @@ def attachment_report_resolve(
             ip_address=ip_address,
             details={"report": report.pk, "detached": detach},
         )
+
+
+def staff_correction_drop(
+    *, staff: User, correction: RosterCorrection, ip_address: str = ""
+) -> bool:
+    """Take SIECLE's value back instead of the portal's correction; False if already ended.
+
+    A contact value goes back at once, through the same rules as any change of contact (codes
+    sent to the corrected number die, that number is told); a detached link comes back with the
+    next import, if SIECLE still declares it (the portal does not know its level by itself)."""
+    with transaction.atomic():
+        locked = (
+            RosterCorrection.objects.select_for_update(of=("self",))
+            .filter(pk=correction.pk, status=RosterCorrection.Status.ACTIVE)
+            .select_related("guardian__establishment", "guardian__account")
+            .first()
+        )
+        if locked is None:
+            return False
+        guardian = locked.guardian
+        if locked.field != RosterCorrection.Field.LINK:
+            contact: dict[str, str | bool] = {
+                "mobile": guardian.mobile,
+                "email": guardian.email,
+                "accepts_sms": guardian.accepts_sms,
+            }
+            contact[locked.field] = decode_value(locked.field, locked.siecle_value)
+            staff_change_guardian_contact(
+                staff=staff,
+                guardian=guardian,
+                mobile=str(contact["mobile"]),
+                email=str(contact["email"]),
+                accepts_sms=bool(contact["accepts_sms"]),
+                ip_address=ip_address,
+            )
+        roster_correction_drop(staff=staff, correction=locked)
+        audit_event_record(
+            event_type=AuditEvent.Type.ROSTER_CORRECTION_DROPPED,
+            subject=guardian.account,
+            actor=staff,
+            establishment=guardian.establishment,
+            ip_address=ip_address,
+            details={"correction": locked.pk, "guardian": guardian.pk, "field": locked.field},
+        )
+    return True
 
 
 def staff_invite_guardian(*, staff: User, guardian: Guardian, ip_address: str = "") -> bool:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Guardian
 from console import actions
 from console.admin.base import EstablishmentFilter, EstablishmentScopedAdmin, staff_of
+from console.admin.roster_correction import kept_corrections
 from console.admin.student import GuardianshipInline
 from console.search import people_filter
 from core.fields import MobileField
@@ -35,10 +36,29 @@ class GuardianAdmin(EstablishmentScopedAdmin):
     list_display = ["last_name", "first_name", "mobile", "email", "establishment", "account"]
     list_filter = [EstablishmentFilter]
     search_fields = ["email"]
-    readonly_fields = ["last_name", "first_name", "establishment", "external_id", "account"]
-    fields = [*readonly_fields[:3], "mobile", "email", "accepts_sms", "external_id", "account"]
+    readonly_fields = [
+        "last_name",
+        "first_name",
+        "establishment",
+        "external_id",
+        "account",
+        "corrections",
+    ]
+    fields = [
+        *readonly_fields[:3],
+        "mobile",
+        "email",
+        "accepts_sms",
+        "corrections",
+        "external_id",
+        "account",
+    ]
     inlines = [GuardianshipInline]
     actions = ["invite", "print_invitation_letters"]
+
+    @admin.display(description=_("corrections conservées à l'import"))
+    def corrections(self, obj: Guardian) -> str:
+        return kept_corrections(obj) if obj.pk else ""
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], term: str) -> Any:
         results, duplicates = super().get_search_results(request, queryset, term)
@@ -90,14 +110,11 @@ class GuardianAdmin(EstablishmentScopedAdmin):
         if not change:
             super().save_model(request, obj, form, change)
             return
-        current = Guardian.objects.get(pk=obj.pk)
         actions.staff_change_guardian_contact(
             staff=staff_of(request),
-            guardian=current,
+            guardian=Guardian.objects.get(pk=obj.pk),
             mobile=form.cleaned_data["mobile"],
             email=form.cleaned_data["email"],
+            accepts_sms=form.cleaned_data["accepts_sms"],
             ip_address=client_ip(request),
         )
-        if current.accepts_sms != form.cleaned_data["accepts_sms"]:
-            current.accepts_sms = form.cleaned_data["accepts_sms"]
-            current.save(update_fields=["accepts_sms", "updated_at"])

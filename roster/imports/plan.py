@@ -1,9 +1,10 @@
 """The dry run: compare the parsed files with the stored roster and decide every write.
 
 Reads the establishment's students, guardians and links in three queries (plus one per 5,000
-INEs to find those held in other schools), then works in memory. Nothing is written here; the
-plan says which rows to create, which to update (only those with a changed field) and which
-links to remove, and its report counts them.
+INEs to find those held in other schools, and one for the portal's corrections when a guardians
+file comes), then works in memory. Nothing is written here; the plan says which rows to create,
+which to update (only those with a changed field) and which links to remove, and its report
+counts and names them (who, which field, old → new).
 
 Rules (docs/IMPORT.md):
 
@@ -15,7 +16,9 @@ Rules (docs/IMPORT.md):
 - a guardian absent from the guardians file is kept (with any account) but loses their links
   to students still at the school, as does any link the file no longer lists: the school's
   file says who may act for a child;
-- an INE already held by another student (here or in another school) is dropped with a warning.
+- an INE already held by another student (here or in another school) is dropped with a warning;
+- a value corrected in the portal (a guardian's mobile, e-mail, SMS consent; a link detached or
+  refused) is kept over SIECLE's until SIECLE agrees (``corrections``).
 """
 
 from __future__ import annotations
@@ -30,8 +33,22 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from accounts.models import Establishment, Guardian, Guardianship, Student
-from roster.imports.records import GuardianRow, LinkRow, ParsedFile, RowIssue, StudentRow
-from roster.imports.report import ImportReport
+from roster.imports.corrections import CorrectionBook, CorrectionWrites, read_corrections
+from roster.imports.records import ParsedFile, RowIssue
+from roster.imports.report import FieldChange, ImportReport, RowChange
+from roster.imports.wording import (
+    display_date,
+    display_field,
+    display_level,
+    display_relationship,
+    field_label,
+    guardian_where,
+    guardian_who,
+    link_where,
+    link_who,
+    student_where,
+    student_who,
+)
 
 STUDENT_FIELDS = (
     "external_id",
@@ -63,15 +80,19 @@ class RosterPlan:
     guardians: Writes = field(default_factory=Writes)
     links: Writes = field(default_factory=Writes)
     link_deletes: list[int] = field(default_factory=list)
+    corrections: CorrectionWrites = field(default_factory=CorrectionWrites)
 
 
-def _assign(instance: models.Model, values: dict[str, Any]) -> set[str]:
-    """Set the values that differ; return the names of the fields changed."""
-    changed = set()
+def _assign(instance: models.Model, values: dict[str, Any]) -> dict[str, FieldChange]:
+    """Set the values that differ; return what changed (old → new, for the report) by field."""
+    changed = {}
     for name, value in values.items():
-        if getattr(instance, name) != value:
+        old = getattr(instance, name)
+        if old != value:
             setattr(instance, name, value)
-            changed.add(name)
+            changed[name] = FieldChange(
+                field_label(name), display_field(name, old), display_field(name, value)
+            )
     return changed
 
 
@@ -87,27 +108,6 @@ def _ines_elsewhere(establishment: Establishment, ines: Iterable[str]) -> set[st
     return found
 
 
-def _student_where(row: StudentRow) -> str:
-    return _("élève %(id)s (%(name)s)") % {
-        "id": row.external_id,
-        "name": f"{row.last_name} {row.first_name}",
-    }
-
-
-def _guardian_where(row: GuardianRow) -> str:
-    return _("responsable %(id)s (%(name)s)") % {
-        "id": row.external_id,
-        "name": f"{row.last_name} {row.first_name}",
-    }
-
-
-def _link_where(link: LinkRow) -> str:
-    return _("lien élève %(student)s – responsable %(guardian)s") % {
-        "student": link.student_id,
-        "guardian": link.guardian_id,
-    }
-
-
 class _Planner:
     def __init__(self, establishment: Establishment, files: list[ParsedFile], today: dt.date):
         self.establishment = establishment
@@ -120,6 +120,7 @@ class _Planner:
             report.rejections.extend(parsed.rejections)
             report.warnings.extend(parsed.warnings)
         self.plan = RosterPlan(establishment=establishment, report=report)
+        self.book = CorrectionBook(())
         self.stored_students = list(
             Student.objects.filter(establishment=establishment).only(*STUDENT_FIELDS)
         )
@@ -131,8 +132,13 @@ class _Planner:
         if self.students_file is not None:
             self.plan_students(self.students_file)
         if self.guardians_file is not None:
+            self.book = CorrectionBook(read_corrections(self.establishment))
             guardians_by_id = self.plan_guardians(self.guardians_file)
             self.plan_links(self.guardians_file, guardians_by_id)
+            report = self.plan.report
+            report.conflicts, report.settled = self.book.conflicts, self.book.settled
+            self.plan.corrections = self.book.writes
+            report.correction_writes = len(self.book.writes)
         return self.plan
 
     def plan_students(self, parsed: ParsedFile) -> None:
@@ -150,7 +156,7 @@ class _Planner:
 
         seen = set(parsed.rejected_student_ids)
         for row in parsed.students:
-            where = partial(_student_where, row)
+            where = partial(student_where, row)
             if row.external_id in seen:
                 report.rejections.append(
                     RowIssue(parsed.name, where(), _("identifiant en double dans le fichier"))
@@ -183,7 +189,7 @@ class _Planner:
                 )
                 writes.creates.append(student)
                 self.students_by_id[row.external_id] = student
-                counts.created += 1
+                counts.add_created(RowChange(student_who(student)))
                 continue
             was_current = stored.left_on is None
             changed = _assign(stored, values)
@@ -191,18 +197,22 @@ class _Planner:
                 counts.unchanged += 1
                 continue
             writes.updates.append(stored)
-            writes.fields |= changed
+            writes.fields |= changed.keys()
+            change = RowChange(student_who(stored), tuple(changed.values()))
             if was_current and stored.left_on is not None:
-                counts.left += 1
+                counts.add_left(change)
             else:
-                counts.updated += 1
+                counts.add_updated(change)
 
         for external_id, stored in self.students_by_id.items():
             if external_id not in seen and stored.pk is not None and stored.left_on is None:
                 stored.left_on = self.today
                 writes.updates.append(stored)
                 writes.fields.add("left_on")
-                counts.left += 1
+                note = _("plus dans le fichier des élèves, sortie enregistrée au %(date)s") % {
+                    "date": display_date(self.today)
+                }
+                counts.add_left(RowChange(student_who(stored), note=note))
 
     def plan_guardians(self, parsed: ParsedFile) -> dict[str, Guardian]:
         report, writes = self.plan.report, self.plan.guardians
@@ -217,7 +227,7 @@ class _Planner:
         seen = set(parsed.rejected_guardian_ids)
         for row in parsed.guardians:
             if row.external_id in seen:
-                where = _guardian_where(row)
+                where = guardian_where(row)
                 report.rejections.append(
                     RowIssue(parsed.name, where, _("identifiant en double dans le fichier"))
                 )
@@ -239,13 +249,14 @@ class _Planner:
                 )
                 writes.creates.append(guardian)
                 guardians_by_id[row.external_id] = guardian
-                counts.created += 1
+                counts.add_created(RowChange(guardian_who(guardian)))
                 continue
+            self.book.keep_contact(stored, values)
             changed = _assign(stored, values)
             if changed:
                 writes.updates.append(stored)
-                writes.fields |= changed
-                counts.updated += 1
+                writes.fields |= changed.keys()
+                counts.add_updated(RowChange(guardian_who(stored), tuple(changed.values())))
             else:
                 counts.unchanged += 1
         self.listed_guardian_ids = seen
@@ -263,7 +274,7 @@ class _Planner:
         listed: set[tuple[str, str]] = set()
         kept: set[tuple[int, int]] = set()
         for link in parsed.links:
-            where = partial(_link_where, link)
+            where = partial(link_where, link)
             student = self.students_by_id.get(link.student_id)
             guardian = guardians_by_id.get(link.guardian_id)
             if link.guardian_id in parsed.rejected_guardian_ids:
@@ -299,6 +310,8 @@ class _Planner:
                 else None
             )
             if stored is None:
+                if self.book.refuses_link(student, guardian):
+                    continue  # detached or refused in the portal: the report names the conflict
                 writes.creates.append(
                     Guardianship(
                         student=student,
@@ -307,9 +320,14 @@ class _Planner:
                         relationship=link.relationship,
                     )
                 )
-                counts.created += 1
+                note = _("%(level)s, %(relationship)s") % {
+                    "level": display_level(link.responsibility_level),
+                    "relationship": display_relationship(link.relationship),
+                }
+                counts.add_created(RowChange(link_who(student, guardian), note=note))
                 continue
             kept.add((student.pk, guardian.pk))
+            self.book.link_kept(student, guardian)
             pk, level, relationship = stored
             if (level, relationship) == (link.responsibility_level, link.relationship):
                 counts.unchanged += 1
@@ -318,12 +336,19 @@ class _Planner:
                 pk=pk,
                 student_id=student.pk,
                 guardian_id=guardian.pk,
-                responsibility_level=link.responsibility_level,
-                relationship=link.relationship,
+                responsibility_level=level,
+                relationship=relationship,
+            )
+            changes = _assign(
+                changed,
+                {
+                    "responsibility_level": link.responsibility_level,
+                    "relationship": link.relationship,
+                },
             )
             writes.updates.append(changed)
             writes.fields |= {"responsibility_level", "relationship"}
-            counts.updated += 1
+            counts.add_updated(RowChange(link_who(student, guardian), tuple(changes.values())))
         self.plan_link_removals(parsed, stored_links, kept, guardians_by_id)
 
     def plan_link_removals(
@@ -340,23 +365,30 @@ class _Planner:
             for external_id, g in guardians_by_id.items()
             if g.pk is not None and external_id in self.stored_guardian_ids
         }
-        unlisted_guardians: set[int] = set()
+
+        def is_rejected(student: Student, guardian: Guardian) -> bool:
+            return (
+                guardian.external_id in parsed.rejected_guardian_ids
+                or (student.external_id, guardian.external_id) in parsed.rejected_links
+            )
+
+        report = self.plan.report
+        unlisted_guardians: dict[int, Guardian] = {}
         for pair, (pk, _level, _relationship) in stored_links.items():
             if pair in kept:
                 continue
             student, guardian = students.get(pair[0]), guardians.get(pair[1])
             if student is None or guardian is None or student.left_on is not None:
                 continue  # typed in by hand, or the student left: keep the link
-            if (
-                guardian.external_id in parsed.rejected_guardian_ids
-                or (student.external_id, guardian.external_id) in parsed.rejected_links
-            ):
+            if is_rejected(student, guardian):
                 continue  # the file's row was rejected: leave the stored link as it is
             self.plan.link_deletes.append(pk)
-            self.plan.report.links.left += 1
+            report.links.add_left(RowChange(link_who(student, guardian)))
             if guardian.external_id not in self.listed_guardian_ids:
-                unlisted_guardians.add(guardian.pk)
-        self.plan.report.guardians.left = len(unlisted_guardians)
+                unlisted_guardians[guardian.pk] = guardian
+        for guardian in unlisted_guardians.values():
+            report.guardians.add_left(RowChange(guardian_who(guardian)))
+        self.book.settle_undeclared_links(students, guardians, is_rejected)
 
 
 def plan_roster(

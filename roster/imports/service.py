@@ -84,7 +84,12 @@ def roster_import(
                 actor=actor,
                 establishment=establishment,
                 ip_address=ip_address,
-                details={"files": plan.report.files, "rows_written": plan.report.rows_written},
+                details={
+                    "files": plan.report.files,
+                    "rows_written": plan.report.rows_written,
+                    "corrections_kept": len(plan.report.conflicts),
+                    "corrections_settled": len(plan.report.settled),
+                },
             )
     except IntegrityError as exc:
         raise RosterFileError(
