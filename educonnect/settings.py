@@ -274,6 +274,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+# English dates without the US month-first ambiguity (educonnect/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["educonnect.formats"]
 
 # --- Static files ---------------------------------------------------------------------------
 

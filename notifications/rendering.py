@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -50,10 +51,18 @@ def _context(context: dict[str, Any], secrets: dict[str, str], *, redact: bool) 
 
 
 def render(
-    channel: str, template: str, context: dict[str, Any], secrets: dict[str, str], *, redact: bool
+    channel: str,
+    template: str,
+    context: dict[str, Any],
+    secrets: dict[str, str],
+    *,
+    redact: bool,
+    language: str | None = None,
 ) -> Rendered:
+    """The message in ``language`` (the one the person used when they asked), French by
+    default."""
     values = _context(context, secrets, redact=redact)
-    with translation.override("fr"):
+    with translation.override(language or settings.LANGUAGE_CODE):
         if channel == "sms":
             return Rendered("", render_to_string(f"sms/{template}.txt", values).strip(), "")
         subject = render_to_string(f"emails/{template}-subject.txt", values)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Establishment, User
@@ -33,6 +34,7 @@ def notification_send(
     secrets: dict[str, str] | None = None,
     user: User | None = None,
     establishment: Establishment | None = None,
+    language: str | None = None,
 ) -> Notification:
     """Log the message (secrets redacted) and enqueue its sending after commit.
 
@@ -41,8 +43,10 @@ def notification_send(
     """
     context = context or {}
     secrets = secrets or {}
-    logged = rendering.render(channel, template, context, secrets, redact=True)
-    real = rendering.render(channel, template, context, secrets, redact=False)
+    # The language of the page the person was on when they asked (the active one), unless told.
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    logged = rendering.render(channel, template, context, secrets, redact=True, language="fr")
+    real = rendering.render(channel, template, context, secrets, redact=False, language=language)
     now = timezone.now()
     with transaction.atomic():
         notification = Notification(

@@ -78,3 +78,14 @@ def test_pages_carry_a_strict_content_security_policy(client: Client) -> None:
 def test_static_files_are_served_locally_never_from_a_cdn(client: Client) -> None:
     html = client.get(reverse("accounts:login")).content.decode()
     assert "https://" not in html.split("<body")[0]
+
+
+def test_english_dates_have_the_month_in_words_and_a_24_hour_clock() -> None:
+    import datetime as dt
+
+    from django.utils import formats, translation
+
+    moment = dt.datetime(2026, 12, 1, 22, 10)  # noqa: DTZ001 - a naive moment to format
+    with translation.override("en"):
+        assert formats.date_format(moment, "SHORT_DATETIME_FORMAT") == "1 Dec 2026, 22:10"
+        assert formats.date_format(moment, "DATETIME_FORMAT") == "1 December 2026, 22:10"

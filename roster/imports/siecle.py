@@ -91,10 +91,7 @@ class _Reader:
         uai = clean(text).upper()
         if uai != self.expected_uai:
             raise self.error(
-                _(
-                    "ce fichier est l'export de l'établissement %(file_uai)s, pas de "
-                    "%(expected)s : import refusé"
-                )
+                _("ce fichier est l'export de l'établissement %(file_uai)s, pas de %(expected)s")
                 % {"file_uai": uai[:20] or "?", "expected": self.expected_uai}
             )
         self.parsed.uai = uai
@@ -203,7 +200,7 @@ class _Reader:
             raise self.error(_missing_uaj())
         if parsed.rows_read == 0:
             what = _("aucun élève") if parsed.kind == "students" else _("aucun responsable")
-            raise self.error(_("le fichier ne contient %(what)s : import refusé") % {"what": what})
+            raise self.error(_("le fichier ne contient %(what)s") % {"what": what})
         for row in parsed.students:
             row.class_name = self.classes.get(row.external_id, "") if self.has_structures else None
         return parsed
@@ -253,4 +250,4 @@ def parse_siecle(name: str, stream: IO[bytes], *, expected_uai: str) -> ParsedFi
 
 
 def _missing_uaj() -> str:
-    return _("code établissement (PARAMETRES/UAJ) absent : import refusé")
+    return _("code établissement (PARAMETRES/UAJ) absent")

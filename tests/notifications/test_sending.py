@@ -248,3 +248,19 @@ def test_notices_never_use_up_the_budget_of_the_code_someone_waits_for(
     statuses = [Notification.objects.get(pk=n.pk).status for n in notices]
     assert statuses == ["sent", "sent", "sent", "blocked"]  # notices have their own budget
     assert Notification.objects.get(pk=code.pk).status == "sent"  # the code still leaves
+
+
+def test_a_message_goes_in_the_language_the_person_used_and_is_logged_in_french(
+    django_capture_on_commit_callbacks,
+) -> None:  # type: ignore[no-untyped-def]
+    from django.utils import translation
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        notification = notification_send(
+            channel="sms",
+            destination="+33612345678",
+            template="password_changed",
+            context={"identifier": "patrick.dupont1"},
+        )
+    assert "password" in LocmemSmsBackend.outbox[-1].body  # sent in English
+    assert "mot de passe" in Notification.objects.get(pk=notification.pk).body  # logged in French

@@ -1,0 +1,1 @@
+"""Date formats of the portal per language, where Django's are ambiguous for families."""
