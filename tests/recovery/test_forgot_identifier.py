@@ -62,6 +62,7 @@ def test_a_student_gets_their_identifier_at_the_verified_email(
     assert response["Location"] == reverse("recovery:forgot_identifier_sent")
     assert mail.outbox[0].to == [STUDENT_EMAIL]
     assert student.identifier in mail.outbox[0].body
+    assert "Pour vous connecter : http://" in mail.outbox[0].body  # and where to log in
 
 
 def test_an_unverified_email_gets_nothing_and_the_same_page(
