@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from django.utils import translation
+
 MAX_PART_LENGTH = 30  # keeps an identifier inside a one-segment SMS
 
 # Letters that Unicode decomposition does not reduce to ASCII.
@@ -83,7 +85,12 @@ _VOWELS = set("aeiouàâäáéèêëíîïóôöúùûüæœ")
 
 def de_prefix(name: str) -> str:
     """French "de" before a name, elided before a vowel sound or a mute h: ``d'`` for Inès,
-    Hugo or Yves, ``de `` for Léa or Yanis (a sentence reads « représentant légal d'Inès »)."""
+    Hugo or Yves, ``de `` for Léa or Yanis (a sentence reads « représentant légal d'Inès »).
+
+    Empty in any other language: its sentences say "of" themselves, and gettext checks make
+    a translation keep the ``{de}`` / ``%(de)s`` argument, so it must render as nothing."""
+    if not (translation.get_language() or "fr").startswith("fr"):
+        return ""
     first, second = name[:1].lower(), name[1:2].lower()
     if first in _VOWELS or first == "h":
         return "d'"

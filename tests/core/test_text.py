@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from core.text import canonical_email, canonical_identifier, de_prefix
 
@@ -22,6 +23,13 @@ from core.text import canonical_email, canonical_identifier, de_prefix
 )
 def test_de_is_elided_before_a_vowel_sound(name: str, expected: str) -> None:
     assert de_prefix(name) == expected
+
+
+@pytest.mark.parametrize("name", ["Inès", "Léa"])
+def test_de_is_empty_outside_french(name: str) -> None:
+    """English says "of {name}" itself: the helper's value must render as nothing."""
+    with translation.override("en"):
+        assert de_prefix(name) == ""
 
 
 @pytest.mark.parametrize(
