@@ -141,7 +141,7 @@ def test_the_build_keeps_the_top_and_every_later_password_the_other_rules_let_th
     assert breached_entries(iter(rockyou), top=2) == ["123456", "password", "tinkerbell123"]
 
 
-def test_the_shipped_file_is_what_the_build_writes(tmp_path: Path) -> None:
+def test_the_shipped_file_starts_with_the_most_frequent_breached_passwords() -> None:
     with gzip.open(breached.BREACHED_PASSWORDS_PATH, "rt", encoding="utf-8") as shipped:
         first = [next(shipped).rstrip("\n") for _ in range(3)]
     assert first == ["123456", "12345", "123456789"]
