@@ -27,10 +27,19 @@ def url_or_none(name: str, *args: Any, **kwargs: Any) -> str | None:
 
 
 @register.simple_tag
-def password_rules() -> list[str]:
-    """The sentences of the password policy (AUTH_PASSWORD_VALIDATORS), shown next to new
-    passwords."""
-    return list(password_validation.password_validators_help_texts())
+def password_rules() -> list[dict[str, Any]]:
+    """The rules of the password policy (AUTH_PASSWORD_VALIDATORS), shown next to new
+    passwords: each one's sentence, the ``checklist_key`` the live checklist ticks it by
+    (static/js/password-rules.js; ``server`` for rules only the server checks) and its
+    minimum length if it has one."""
+    return [
+        {
+            "text": validator.get_help_text(),
+            "key": getattr(validator, "checklist_key", "server"),
+            "min_length": getattr(validator, "min_length", None),
+        }
+        for validator in password_validation.get_default_password_validators()
+    ]
 
 
 @register.filter

@@ -44,5 +44,5 @@ def test_it_refuses_passwords_breaking_a_rule(password: str, code: str) -> None:
 
 def test_the_checklist_lists_every_rule_in_french() -> None:
     rules = policy_checklist()
-    assert len(rules) == 4
+    assert len(rules) == 6
     assert any("12 caractères" in rule for rule in rules)
