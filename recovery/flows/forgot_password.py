@@ -60,7 +60,6 @@ class ForgotPasswordFlow(SessionFlow):
                 "channel": way.channel.value,
                 "started_at": now_ts(),
                 "sent_at": now_ts(),
-                "attempts": 0,
             }
         )
         tasks.deliver_password_reset.delay_on_commit(identifier, way.channel.value, ip_address)
@@ -76,15 +75,13 @@ class ForgotPasswordFlow(SessionFlow):
     def confirm(self, candidate: str) -> None:
         """Check a typed code; a right one moves the journey to the password step, once."""
         state = self.resume(Step.CODE)
-        self._refuse_when_out_of_tries(state)
-        recent = codes.recent_codes(
+        row = self._check_code(
+            state,
             VerificationCode.objects.filter(
                 purpose=PURPOSE, channel=Channel.SMS, user__identifier=state["identifier"]
-            )
+            ),
+            candidate,
         )
-        row = codes.code_redeem(recent, candidate, now=timezone.now())
-        if row is None:
-            self._count_wrong_try(state, recent[0] if recent else None)
         self._grant(
             {
                 "step": Step.PASSWORD,
