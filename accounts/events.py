@@ -39,6 +39,8 @@ class EventType:
     LOGIN_LOCKED = "login_locked"
     SIGNUP_CODE_SENT = "signup_code_sent"
     SIGNUP_BLOCKED = "signup_blocked"
+    CURRENT_PASSWORD_FAILED = "current_password_failed"
+    EMAIL_BLOCKED = "email_blocked"
 
 
 LABELS: dict[str, Promise] = {
@@ -69,6 +71,8 @@ LABELS: dict[str, Promise] = {
     EventType.LOGIN_LOCKED: _("Connexion bloquée temporairement"),
     EventType.SIGNUP_CODE_SENT: _("Code de création de compte envoyé"),
     EventType.SIGNUP_BLOCKED: _("Inscription interrompue (dates de naissance)"),
+    EventType.CURRENT_PASSWORD_FAILED: _("Mot de passe actuel incorrect (Mon compte)"),
+    EventType.EMAIL_BLOCKED: _("E-mail bloqué (budget dépassé)"),
 }
 
 

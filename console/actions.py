@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.access import may_sign_in
 from accounts.audit import audit_event_record
 from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, Student, User
 from accounts.passwords import validate_new_password
@@ -196,8 +197,9 @@ def staff_send_password_reset(
 ) -> bool:
     """Send the owner a single-use link to choose a new password (its lifetime is
     ``recovery.codes.CODE_LIFETIME``): by SMS to the school-declared mobile(s), or to the
-    verified e-mail. False when that channel is missing or the account is deactivated."""
-    if not user.is_active:
+    verified e-mail. False when that channel is missing or the account may not sign in
+    (``accounts.access``: deactivated, or neither activated nor given a temporary password)."""
+    if not may_sign_in(user):
         return False
     with transaction.atomic():
         sent = reset_send(

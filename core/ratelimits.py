@@ -147,6 +147,9 @@ class AttemptLimit:
     def used(self, key: str) -> int:
         return int(cache.get(self._key(key), 0))
 
+    def clear(self, key: str) -> None:
+        cache.delete(self._key(key))
+
 
 # --- Login throttling ---------------------------------------------------------------------
 

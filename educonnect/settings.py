@@ -237,7 +237,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Authentication and passwords -----------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.backends.PortalBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "myaccount:account"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -22,6 +22,7 @@ from console.search import people_filter
 from core.channels import Channel
 from core.http import client_ip
 from core.ratelimits import login_is_locked
+from core.text import canonical_email
 from notifications.models import Notification
 
 
@@ -91,6 +92,12 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(boolean=True, description=_("e-mail vérifié"))
     def email_verified(self, obj: User) -> bool:
         return obj.has_verified_email
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """Only a superuser edits these fields; an e-mail written here gets its lookup key
+        like every other (``accounts.services.user_email_set``)."""
+        obj.email_key = canonical_email(obj.email) if obj.email else ""
+        super().save_model(request, obj, form, change)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return flatten(self.fields) if not request.user.is_superuser else ["last_login"]

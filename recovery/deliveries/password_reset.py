@@ -11,6 +11,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.access import may_sign_in_q
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, User
 from core.links import absolute_url
@@ -24,10 +25,9 @@ PURPOSE = VerificationCode.Purpose.PASSWORD_RESET
 
 
 def usable_user(identifier: str) -> User | None:
-    """The account a reset may be sent for: active and activated (the same rule as login)."""
-    return User.objects.filter(
-        identifier=identifier, is_active=True, activated_at__isnull=False
-    ).first()
+    """The account a reset may be sent for: one that may sign in (``accounts.access``, the
+    rule the login's backend applies)."""
+    return User.objects.filter(may_sign_in_q(), identifier=identifier).first()
 
 
 def password_reset_deliver(*, identifier: str, channel: str, ip_address: str = "") -> bool:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.access import may_sign_in, may_sign_in_q
 from accounts.models import AuditEvent, User
 from core.channels import Channel
 from core.http import RequestFacts
@@ -108,7 +109,7 @@ class ForgotPasswordFlow(SessionFlow):
             or row.user is None
             or row.is_consumed
             or row.is_expired(timezone.now())
-            or not row.user.is_active
+            or not may_sign_in(row.user)
         ):
             self.clear()
             raise LinkInvalid
@@ -119,7 +120,7 @@ class ForgotPasswordFlow(SessionFlow):
         state = self.resume(Step.PASSWORD, Step.LINK)
         if state["step"] == Step.LINK:
             return self._link_row(state["token"]).user  # type: ignore[return-value]
-        user: User | None = User.objects.filter(pk=state["user_id"], is_active=True).first()
+        user: User | None = User.objects.filter(may_sign_in_q(), pk=state["user_id"]).first()
         if user is None:
             self.clear()
             raise FlowExpired
