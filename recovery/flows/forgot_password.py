@@ -63,7 +63,9 @@ class ForgotPasswordFlow(SessionFlow):
                 "sent_at": now_ts(),
             }
         )
-        tasks.deliver_password_reset.delay_on_commit(identifier, way.channel.value, ip_address)
+        tasks.enqueue_password_reset(
+            identifier=identifier, channel=way.channel.value, ip_address=ip_address
+        )
 
     def resend(self, *, ip_address: str) -> None:
         """Ask for a new code or link for the same identifier, after the cool-down."""

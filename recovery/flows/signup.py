@@ -106,8 +106,11 @@ class SignupFlow(SessionFlow):
                 "sent_at": now_ts(),
             }
         )
-        tasks.deliver_signup_code.delay_on_commit(
-            last_name.strip()[:150], first_name.strip()[:150], mobile, ip_address
+        tasks.enqueue_signup_code(
+            last_name=last_name.strip()[:150],
+            first_name=first_name.strip()[:150],
+            mobile=mobile,
+            ip_address=ip_address,
         )
 
     def resend(self, *, ip_address: str) -> None:
