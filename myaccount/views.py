@@ -19,6 +19,7 @@ from accounts.password_checks import password_check_failed, password_check_start
 from core.converters import parse_database_id
 from core.http import request_facts
 from core.ratelimits import consume_or_429
+from core.text import canonical_email
 from myaccount import selectors, services
 from myaccount.forms import AttachmentReportForm, EmailChangeForm, PasswordChangeForm
 from recovery.errors import LinkInvalid
@@ -99,7 +100,7 @@ def change_email(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(user, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if limited := consume_or_429(request, action="change_email", key=email):
+        if limited := consume_or_429(request, action="change_email", key=canonical_email(email)):
             return limited
         services.email_change_request(user=user, new_email=email, facts=request_facts(request))
         return render(request, "myaccount/email_sent.html", {"email": email})
