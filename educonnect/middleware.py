@@ -47,3 +47,23 @@ def permissions_policy(
         return response
 
     return middleware
+
+
+def request_body_limit(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Refuse a body larger than ``REQUEST_BODY_MAX_BYTES`` before anything reads it (the CSRF
+    check would parse it, uploaded files included): a French 413 page. Django's own limit
+    (``DATA_UPLOAD_MAX_MEMORY_SIZE``) does not count uploaded files."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_BODY_MAX_BYTES:
+            context = {"max_mb": settings.REQUEST_BODY_MAX_BYTES // (1024 * 1024)}
+            return render(request, "413.html", context, status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        return get_response(request)
+
+    return middleware

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "educonnect.middleware.method_not_allowed_page",
+    "educonnect.middleware.request_body_limit",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -400,6 +401,9 @@ EMAIL_MESSAGE_ID_DOMAIN = env_str(
 
 # An uploaded file (XML, ZIP or CSV), before it is read; a real SIECLE export is a few MB.
 ROSTER_UPLOAD_MAX_BYTES = env_int("ROSTER_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Every request body, uploads included, is refused above this (educonnect/middleware.py):
+# room for the four files of one roster import.
+REQUEST_BODY_MAX_BYTES = 4 * ROSTER_UPLOAD_MAX_BYTES + 1024 * 1024
 # XML elements read from one file (a large lycée's export holds a few hundred thousand).
 ROSTER_IMPORT_MAX_ELEMENTS = env_int("ROSTER_IMPORT_MAX_ELEMENTS", 2_000_000, minimum=1000)
 # Uploads staged between the dry run and its application are deleted after this long.
