@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEvent, Establishment, User
+from accounts.models import AuditEvent, Establishment, Guardian, User
 from accounts.people import account_sms_destinations
 from core.channels import Channel
 
@@ -39,7 +39,7 @@ def unsettled_mobiles(user: User, *, now: datetime | None = None) -> set[str]:
     Read from the journal's ``CONTACT_CHANGED`` events (``console.actions``), which say which
     record changed, who changed it and when.
     """
-    records = list(user.guardian_records.all())
+    records = list(Guardian.objects.filter(account_id=user.pk))  # never a caller's prefetch
     if len({record.establishment_id for record in records}) < 2:
         return set()
     since = (now or timezone.now()) - MOBILE_SETTLE_PERIOD

@@ -71,7 +71,10 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def school_and_class(self, obj: User) -> str:
         if obj.student is not None:
             return f"{obj.student.establishment.name} – {obj.student.class_name}"
-        names = {g.establishment.name for g in obj.guardian_records.all()}
+        records = getattr(obj, "records_here", None)
+        if records is None:  # not from this admin's list
+            records = list(obj.guardian_records.select_related("establishment"))
+        names = {g.establishment.name for g in records}
         return ", ".join(sorted(names)) or "—"
 
     @admin.display(boolean=True, description=_("bloqué"))
@@ -128,7 +131,10 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             super()
             .get_queryset(request)
             .annotate(last_message_status=Subquery(latest.values("status")[:1]))
-            .prefetch_related(Prefetch("guardian_records", queryset=records))
+            # Under its own name: the accounts the actions act on keep their whole manager.
+            .prefetch_related(
+                Prefetch("guardian_records", queryset=records, to_attr="records_here")
+            )
         )
         if request.user.is_superuser:
             return queryset
