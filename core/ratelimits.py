@@ -133,16 +133,10 @@ class AttemptLimit:
             total = count
         before = total - count
         if before >= self.limit:
-            self.release(key, count)
+            with contextlib.suppress(ValueError):
+                cache.decr(cache_key, count)
             return None
         return before
-
-    def release(self, key: str, count: int = 1) -> None:
-        """Give back tries that turned out not to count (a right answer)."""
-        if count <= 0:
-            return
-        with contextlib.suppress(ValueError):
-            cache.decr(self._key(key), count)
 
     def used(self, key: str) -> int:
         return int(cache.get(self._key(key), 0))

@@ -8,8 +8,9 @@
    cool-down and hourly/daily quotas of ``recovery.codes`` are counted per number.
 3. ``confirm_children`` checks each answer: *oui* + the right birth date attaches the child,
    *non* files an ``AttachmentReport``; three wrong dates in all end the flow (audited). The
-   dates are counted per mobile for a day on the cache, each taken before it is compared, so
-   neither a new code nor parallel posts buy more.
+   wrong dates are counted per mobile for a day on the cache, and a family's answers are
+   checked one at a time under a lock of its school records, the count read first: neither a
+   new code nor parallel posts buy more.
 4. ``finish`` creates the account once, ties the matched Guardian rows to it and sends the welcome
    SMS; a replayed or double-submitted final step finds the rows already tied and creates nothing.
 
@@ -20,10 +21,12 @@ passed, so posting to a later URL leads back to the start (``FlowExpired``).
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, NoReturn
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -159,6 +162,7 @@ class SignupFlow(SessionFlow):
                 "step": Step.CHILDREN,
                 "mobile": state["mobile"],
                 "guardian_ids": guardian_ids,
+                "journey": secrets.token_urlsafe(16),
                 "started_at": now_ts(),
             }
         )
@@ -181,19 +185,39 @@ class SignupFlow(SessionFlow):
         confirmed = [sid for sid, answer in decisions.items() if answer.is_legal_guardian]
         if not confirmed:
             raise NoChildConfirmed
-        # Every date about to be compared takes a try first (atomically, on the cache, per
-        # mobile): parallel posts cannot all be compared. The right ones are given back.
-        used = BIRTH_DATE_TRIES.reserve(state["mobile"], len(confirmed))
-        if used is None:
+        mobile, passed_key = state["mobile"], f"signup-children-passed:{self._journey(state)}"
+        wrong: list[int] = []
+        with transaction.atomic():
+            # One family's answers are checked one at a time, on a lock of its school records:
+            # a parallel post waits here, then reads the count and the outcome the previous
+            # ones left outside the session, and is refused without comparing when it must be.
+            list(
+                Guardian.objects.select_for_update()
+                .filter(pk__in=state["guardian_ids"])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            if cache.get(passed_key):
+                return  # a parallel post of this journey passed: nothing more to compare
+            used = BIRTH_DATE_TRIES.used(mobile)
+            if used < MAX_WRONG_BIRTH_DATES:
+                wrong = [
+                    sid
+                    for sid in confirmed
+                    if decisions[sid].birth_date != children[sid].birth_date
+                ]
+                if wrong:
+                    BIRTH_DATE_TRIES.reserve(mobile, len(wrong))
+                    used += len(wrong)
+                else:
+                    cache.set(passed_key, True, timeout=int(self.lifetime.total_seconds()))
+        if used >= MAX_WRONG_BIRTH_DATES:
+            if wrong:  # this post is the one that used the last try
+                self._end_for_wrong_dates(state, ip_address, used)
             self.clear()
             raise TooManyWrongBirthDates
-        wrong = [sid for sid in confirmed if decisions[sid].birth_date != children[sid].birth_date]
-        BIRTH_DATE_TRIES.release(state["mobile"], len(confirmed) - len(wrong))
         if wrong:
-            wrong_dates = used + len(wrong)
-            if wrong_dates >= MAX_WRONG_BIRTH_DATES:
-                self._end_for_wrong_dates(state, ip_address, wrong_dates)
-            raise BirthDateMismatch(wrong, MAX_WRONG_BIRTH_DATES - wrong_dates)
+            raise BirthDateMismatch(wrong, MAX_WRONG_BIRTH_DATES - used)
         state.update(
             step=Step.PASSWORD,
             confirmed_ids=sorted(confirmed),
