@@ -47,17 +47,14 @@ def change_password(request: HttpRequest) -> HttpResponse:
     wrong ones are journaled, slow down, and the lock they lead to also signs this session
     out."""
     user = _user(request)
-    if request.method == "POST" and (limited := consume_or_429(request, action="change_password")):
+    if request.method != "POST":
+        return _change_password_page(request, PasswordChangeForm(user), HTTPStatus.OK)
+    if limited := consume_or_429(request, action="change_password"):
         return limited
     facts = request_facts(request)
-    attempt = (
-        password_check_start(identifier=user.identifier, facts=facts)
-        if request.method == "POST"
-        else None
-    )
-    wait = attempt.wait_seconds if attempt else 0
-    form = PasswordChangeForm(user, data=request.POST or None, wait_seconds=wait)
-    if attempt is not None and form.is_valid():
+    attempt = password_check_start(identifier=user.identifier, facts=facts)
+    form = PasswordChangeForm(user, data=request.POST, wait_seconds=attempt.wait_seconds)
+    if form.is_valid():
         attempt.succeeded()
         services.password_change(
             user=user, new_password=form.cleaned_data["new_password1"], facts=facts
@@ -65,18 +62,21 @@ def change_password(request: HttpRequest) -> HttpResponse:
         update_session_auth_hash(request, user)
         messages.success(request, _("Votre mot de passe a été modifié."))
         return redirect("myaccount:account")
-    if attempt is not None and form.current_password_wrong:
-        if password_check_failed(
-            attempt=attempt,
-            facts=facts,
-            event_type=AuditEvent.Type.CURRENT_PASSWORD_FAILED,
-            subject=user,
-        ):
-            return _signed_out_for_wrong_passwords(request)
-    elif attempt is not None:
-        attempt.abandoned()  # no password was compared (refused, or only the new one is wrong)
-    status = HTTPStatus.TOO_MANY_REQUESTS if wait else _status(request)
-    context = {"form": form, "forced": user.must_change_password}
+    if not form.current_password_wrong:
+        attempt.abandoned()  # no password compared (refused, or only the new one is wrong)
+    elif password_check_failed(
+        attempt=attempt, facts=facts, event_type=AuditEvent.Type.CURRENT_PASSWORD_FAILED,
+        subject=user,
+    ):  # fmt: skip
+        return _signed_out_for_wrong_passwords(request)
+    refused = HTTPStatus.TOO_MANY_REQUESTS if attempt.is_refused else HTTPStatus.BAD_REQUEST
+    return _change_password_page(request, form, refused)
+
+
+def _change_password_page(
+    request: HttpRequest, form: PasswordChangeForm, status: int
+) -> HttpResponse:
+    context = {"form": form, "forced": _user(request).must_change_password}
     return render(request, "myaccount/change_password.html", context, status=status)
 
 
