@@ -31,6 +31,12 @@ JOURNEY_TRIES = AttemptLimit(
 )
 
 
+def new_journey() -> str:
+    """A journey's random id, given at *initiate*: what its tries are counted under (the same
+    for parallel requests of one browser, unlike anything they would each write)."""
+    return secrets.token_urlsafe(16)
+
+
 def now_ts() -> float:
     return timezone.now().timestamp()
 
@@ -84,9 +90,10 @@ class SessionFlow:
             raise ResendTooSoon(wait)
 
     def _journey(self, state: dict[str, Any]) -> str:
-        """The random id of this journey, what its code tries are counted under."""
+        """The id of this journey (``new_journey``); a state kept from before it existed gets
+        one now."""
         if not state.get("journey"):
-            state["journey"] = secrets.token_urlsafe(16)
+            state["journey"] = new_journey()
             self._save(state)
         return str(state["journey"])
 

@@ -25,7 +25,7 @@ from core.http import RequestFacts
 from recovery import codes, tasks
 from recovery.channels import recovery_channel
 from recovery.errors import FlowExpired, LinkInvalid
-from recovery.flows.base import SessionFlow, now_ts
+from recovery.flows.base import SessionFlow, new_journey, now_ts
 from recovery.models import VerificationCode
 from recovery.passwords import password_replace
 
@@ -59,6 +59,7 @@ class ForgotPasswordFlow(SessionFlow):
                 "step": Step.CODE if way.sends_code else Step.EMAIL_SENT,
                 "identifier": identifier,
                 "channel": way.channel.value,
+                "journey": new_journey(),
                 "started_at": now_ts(),
                 "sent_at": now_ts(),
             }

@@ -21,7 +21,6 @@ passed, so posting to a later URL leads back to the start (``FlowExpired``).
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, NoReturn
@@ -47,7 +46,7 @@ from recovery.errors import (
     NoLegalChild,
     TooManyWrongBirthDates,
 )
-from recovery.flows.base import SessionFlow, now_ts
+from recovery.flows.base import SessionFlow, new_journey, now_ts
 from recovery.models import VerificationCode
 
 SESSION_KEY = "recovery.signup"
@@ -105,6 +104,7 @@ class SignupFlow(SessionFlow):
                 "last_name": last_name.strip()[:150],
                 "first_name": first_name.strip()[:150],
                 "mobile": mobile,
+                "journey": new_journey(),
                 "started_at": now_ts(),
                 "sent_at": now_ts(),
             }
@@ -162,7 +162,7 @@ class SignupFlow(SessionFlow):
                 "step": Step.CHILDREN,
                 "mobile": state["mobile"],
                 "guardian_ids": guardian_ids,
-                "journey": secrets.token_urlsafe(16),
+                "journey": new_journey(),
                 "started_at": now_ts(),
             }
         )
