@@ -51,6 +51,8 @@ class EventType:
     OIDC_BACKCHANNEL_LOGOUT_QUEUED = "oidc_backchannel_logout_queued"
     STAFF_INVITATION_SENT = "staff_invitation_sent"
     TWO_FACTOR_RESET = "two_factor_reset"
+    CURRENT_PASSWORD_FAILED = "current_password_failed"
+    EMAIL_BLOCKED = "email_blocked"
 
 
 LABELS: dict[str, Promise] = {
@@ -92,6 +94,8 @@ LABELS: dict[str, Promise] = {
     EventType.OIDC_BACKCHANNEL_LOGOUT_QUEUED: _("Déconnexion des services demandée"),
     EventType.STAFF_INVITATION_SENT: _("Invitation du personnel à activer son accès envoyée"),
     EventType.TWO_FACTOR_RESET: _("Double authentification réinitialisée"),
+    EventType.CURRENT_PASSWORD_FAILED: _("Mot de passe actuel incorrect (Mon compte)"),
+    EventType.EMAIL_BLOCKED: _("E-mail bloqué (budget dépassé)"),
 }
 
 

@@ -19,6 +19,24 @@ from core.ratelimits import IDENTIFIER_POLICY
 PASSWORD_MAX = 128
 
 
+def throttled_message(wait_seconds: int) -> str:
+    """Too many wrong passwords for this identifier or address: the same words whether or not
+    an account exists (the login, and the current password asked again in Mon compte)."""
+    if wait_seconds > IDENTIFIER_POLICY.max_delay:  # beyond any delay: a lock
+        return str(
+            _(
+                "Trop d'essais incorrects : la connexion avec cet identifiant est bloquée "
+                "pendant 15 minutes. Vous pouvez aussi choisir un nouveau mot de passe avec "
+                "« Mot de passe perdu », ce qui la débloque aussitôt."
+            )
+        )
+    return ngettext(
+        "Trop d'essais incorrects. Patientez %(seconds)d seconde avant de réessayer.",
+        "Trop d'essais incorrects. Patientez %(seconds)d secondes avant de réessayer.",
+        wait_seconds,
+    ) % {"seconds": wait_seconds}
+
+
 class LoginForm(forms.Form):
     identifier = IdentifierField()
     password = forms.CharField(
@@ -44,21 +62,7 @@ class LoginForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def throttled_message(self) -> str:
-        """Too many failures for this identifier or address: the same words whether or not
-        an account exists."""
-        if self.wait_seconds > IDENTIFIER_POLICY.max_delay:  # beyond any delay: a lock
-            return str(
-                _(
-                    "Trop d'essais incorrects : la connexion avec cet identifiant est bloquée "
-                    "pendant 15 minutes. Vous pouvez aussi choisir un nouveau mot de passe avec "
-                    "« Mot de passe perdu », ce qui la débloque aussitôt."
-                )
-            )
-        return ngettext(
-            "Trop d'essais incorrects. Patientez %(seconds)d seconde avant de réessayer.",
-            "Trop d'essais incorrects. Patientez %(seconds)d secondes avant de réessayer.",
-            self.wait_seconds,
-        ) % {"seconds": self.wait_seconds}
+        return throttled_message(self.wait_seconds)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

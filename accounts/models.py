@@ -200,6 +200,9 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     first_name = models.CharField(_("prénom"), max_length=150, blank=True)
     last_name = models.CharField(_("nom"), max_length=150, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    # ``core.text.canonical_email(email)``, written with every e-mail (``accounts.services.
+    # user_email_set``): what a typed address is looked up on, exactly.
+    email_key = models.CharField(max_length=320, blank=True, db_index=True, editable=False)
     email_verified_at = models.DateTimeField(_("e-mail vérifié le"), null=True, blank=True)
     must_change_password = models.BooleanField(_("doit changer son mot de passe"), default=False)
     activated_at = models.DateTimeField(_("activé le"), null=True, blank=True)
@@ -242,6 +245,11 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
                 name="user_kind_known",
             ),
             models.CheckConstraint(condition=~models.Q(identifier=""), name="user_identifier_set"),
+            models.CheckConstraint(
+                condition=models.Q(email="", email_key="")
+                | (~models.Q(email="") & ~models.Q(email_key="")),
+                name="user_email_key_with_email",
+            ),
         ]
 
     def __str__(self) -> str:

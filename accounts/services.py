@@ -13,6 +13,7 @@ from accounts.audit import audit_event_record
 from accounts.identifiers import identifier_stem, make_identifier, smallest_free_number
 from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, User
 from core.http import RequestFacts
+from core.text import canonical_email
 
 IDENTIFIER_ATTEMPTS = 20
 
@@ -63,6 +64,7 @@ def user_create(
             first_name=first_name.strip(),
             last_name=last_name.strip(),
             email=email,
+            email_key=canonical_email(email) if email else "",
             email_verified_at=now if email and email_verified else None,
             must_change_password=must_change_password,
             activated_at=now if activated else None,
@@ -78,6 +80,15 @@ def user_create(
             raise
         return user
     raise IdentifierAllocationError(identifier_stem(first_name, last_name))
+
+
+def user_email_set(*, user: User, email: str, verified: bool) -> None:
+    """Store an account's e-mail with its lookup key (``core.text.canonical_email``): the one
+    way ``User.email`` changes, so the key every typed address is looked up on never lags."""
+    user.email = email
+    user.email_key = canonical_email(email) if email else ""
+    user.email_verified_at = timezone.now() if email and verified else None
+    user.save(update_fields=["email", "email_key", "email_verified_at"])
 
 
 def user_set_password(*, user: User, password: str, must_change: bool = False) -> None:

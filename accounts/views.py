@@ -16,11 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.audit import audit_event_record
 from accounts.forms import LoginForm
-from accounts.models import AuditEvent, User
-from core.http import client_ip, user_agent
+from accounts.models import AuditEvent
+from accounts.password_checks import password_check_failed, password_check_start
+from core.http import client_ip, request_facts, user_agent
 from core.links import KEPT_NEXT, kept_next, safe_next
-from core.ratelimits import login_failure_record, login_throttle_clear, login_wait_seconds
-from core.text import canonical_identifier, is_identifier_shaped
+from core.text import canonical_identifier
 
 
 @login_not_required
@@ -31,51 +31,33 @@ from core.text import canonical_identifier, is_identifier_shaped
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(settings.LOGIN_REDIRECT_URL)
+    if request.method != "POST":
+        return _login_page(request, LoginForm(request), HTTPStatus.OK)
+    facts = request_facts(request)
     identifier = canonical_identifier(request.POST.get("identifier") or "")
-    wait = login_wait_seconds(identifier=identifier, ip=client_ip(request))
-    form = LoginForm(request, data=request.POST or None, wait_seconds=wait)
-    if request.method == "POST":
-        if form.is_valid() and form.user is not None:
-            login_throttle_clear(identifier=identifier)
-            login(request, form.user)
-            audit_event_record(
-                event_type=AuditEvent.Type.LOGIN_SUCCEEDED,
-                subject=form.user,
-                ip_address=client_ip(request),
-                user_agent=user_agent(request),
-            )
-            back = kept_next(request)  # the service a lost-password journey started from
-            request.session.pop(KEPT_NEXT, None)
-            return HttpResponseRedirect(safe_next(request, back or settings.LOGIN_REDIRECT_URL))
-        if wait:
-            return _login_page(request, form, HTTPStatus.TOO_MANY_REQUESTS)
+    attempt = password_check_start(identifier=identifier, facts=facts)
+    form = LoginForm(request, data=request.POST, wait_seconds=attempt.wait_seconds)
+    if form.is_valid() and form.user is not None:
+        attempt.succeeded()
+        login(request, form.user)
         audit_event_record(
-            event_type=AuditEvent.Type.LOGIN_FAILED,
-            ip_address=client_ip(request),
-            user_agent=user_agent(request),
-            # Only what looks like an identifier: a password typed in the wrong field is not kept.
-            details={"identifier": identifier} if is_identifier_shaped(identifier) else {},
+            event_type=AuditEvent.Type.LOGIN_SUCCEEDED,
+            subject=form.user,
+            ip_address=facts.ip_address,
+            user_agent=facts.user_agent,
         )
-        if login_failure_record(identifier=identifier, ip=client_ip(request)):
-            _audit_lock(request, identifier)
-    return _login_page(
-        request, form, HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
-    )
+        back = kept_next(request)  # the service a lost-password journey started from
+        request.session.pop(KEPT_NEXT, None)
+        return HttpResponseRedirect(safe_next(request, back or settings.LOGIN_REDIRECT_URL))
+    if attempt.is_refused:
+        return _login_page(request, form, HTTPStatus.TOO_MANY_REQUESTS)
+    password_check_failed(attempt=attempt, facts=facts, event_type=AuditEvent.Type.LOGIN_FAILED)
+    return _login_page(request, form, HTTPStatus.BAD_REQUEST)
 
 
 def _login_page(request: HttpRequest, form: LoginForm, status: int) -> HttpResponse:
     context = {"form": form, "next": request.GET.get("next", "")}
     return render(request, "accounts/login.html", context, status=status)
-
-
-def _audit_lock(request: HttpRequest, identifier: str) -> None:
-    """The journal of the locked account (if there is one) says why it could not log in."""
-    audit_event_record(
-        event_type=AuditEvent.Type.LOGIN_LOCKED,
-        subject=User.objects.filter(identifier=identifier).first(),
-        ip_address=client_ip(request),
-        user_agent=user_agent(request),
-    )
 
 
 @require_POST

@@ -64,6 +64,7 @@ def production_env(database_url: str, **extra: str) -> dict[str, str]:
         "STATIC_ROOT": str(ROOT / "var" / "bench" / "static"),
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "educonnect.settings",
+        "SMS_BACKEND": "locmem",  # production refuses the console backend; a bench sets twilio
         **extra,
     }
 

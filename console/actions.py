@@ -11,9 +11,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.access import may_sign_in
 from accounts.audit import audit_event_record
 from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, Student, User
 from accounts.passwords import validate_new_password
+from accounts.scoping import acting_establishment
 from accounts.services import user_create
 from accounts.sessions import sessions_end
 from core.channels import Channel
@@ -62,6 +64,7 @@ def staff_set_temporary_password(*, staff: User, user: User, ip_address: str = "
         event_type=AuditEvent.Type.TEMPORARY_PASSWORD_SET,
         facts=RequestFacts(ip_address=ip_address, user_agent=""),
         actor=staff,
+        establishment=acting_establishment(staff, user),
         must_change=True,
     )
     return password
@@ -81,6 +84,7 @@ def staff_set_active(*, staff: User, user: User, active: bool, ip_address: str =
             ),
             subject=user,
             actor=staff,
+            establishment=acting_establishment(staff, user),
             ip_address=ip_address,
         )
     if not active:
@@ -269,9 +273,11 @@ def staff_send_password_reset(
 ) -> bool:
     """Send the owner a single-use link to choose a new password (its lifetime is
     ``recovery.codes.CODE_LIFETIME``): by SMS to the school-declared mobile(s), or to the
-    verified e-mail. False when that channel is missing or the account is deactivated."""
-    if not user.is_active:
+    verified e-mail. False when that channel is missing or the account may not sign in
+    (``accounts.access``: deactivated, or neither activated nor given a temporary password)."""
+    if not may_sign_in(user):
         return False
+    school = acting_establishment(staff, user)
     with transaction.atomic():
         sent = reset_send(
             user=user,
@@ -279,6 +285,7 @@ def staff_send_password_reset(
             as_code=False,
             now=timezone.now(),
             by_staff=True,
+            establishment=school,
         )
         if not sent:
             return False
@@ -286,6 +293,7 @@ def staff_send_password_reset(
             event_type=AuditEvent.Type.PASSWORD_RESET_REQUESTED,
             subject=user,
             actor=staff,
+            establishment=school,
             ip_address=ip_address,
             details={"channel": channel.value, "by": "staff"},
         )
@@ -296,7 +304,11 @@ def staff_unlock(*, staff: User, user: User, ip_address: str = "") -> None:
     """Lift the login delay or lock of this identifier (the owner may try again at once)."""
     login_throttle_clear(identifier=user.identifier)
     audit_event_record(
-        event_type=AuditEvent.Type.LOGIN_UNLOCKED, subject=user, actor=staff, ip_address=ip_address
+        event_type=AuditEvent.Type.LOGIN_UNLOCKED,
+        subject=user,
+        actor=staff,
+        establishment=acting_establishment(staff, user),
+        ip_address=ip_address,
     )
 
 

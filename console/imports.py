@@ -10,6 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -40,7 +41,21 @@ class MultipleFileField(forms.FileField):
         cleaned = [super(MultipleFileField, self).clean(item, initial) for item in items]
         if len(cleaned) > MAX_FILES:
             raise forms.ValidationError(_("Choisissez un ou deux fichiers (élèves, responsables)."))
+        limit = settings.ROSTER_UPLOAD_MAX_BYTES
+        for upload in cleaned:
+            if getattr(upload, "size", 0) > limit:
+                raise forms.ValidationError(
+                    _(
+                        "Le fichier « %(name)s » est trop volumineux (%(mb)s Mo au plus) : "
+                        "déposez l'export SIECLE tel quel, sans autre fichier."
+                    )
+                    % {"name": str(getattr(upload, "name", ""))[:100], "mb": _megabytes(limit)}
+                )
         return cleaned
+
+
+def _megabytes(size: int) -> int:
+    return max(1, size // (1024 * 1024))
 
 
 class RosterUploadForm(forms.Form):

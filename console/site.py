@@ -9,9 +9,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from accounts.scoping import visible_establishments
 from console import dashboard
@@ -32,6 +33,24 @@ class PortalAdminSite(admin.AdminSite):
         schools = visible_establishments(request.user)  # type: ignore[arg-type]
         boards = [dashboard.build(school) for school in schools[:10]]
         return super().index(request, {**(extra_context or {}), "dashboards": boards})
+
+    def get_urls(self) -> list[Any]:
+        """A staff member changes their own password in Mon compte, like everyone: the current
+        password is counted with the login's (``accounts.password_checks``) and the change has
+        every after-change effect (``recovery.passwords.password_replace``)."""
+        own_password = [
+            path(
+                "password_change/",
+                RedirectView.as_view(pattern_name="myaccount:change_password"),
+                name="password_change",
+            ),
+            path(
+                "password_change/done/",
+                RedirectView.as_view(pattern_name="myaccount:account"),
+                name="password_change_done",
+            ),
+        ]
+        return [*own_password, *super().get_urls()]
 
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

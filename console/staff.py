@@ -103,7 +103,7 @@ def may_manage(actor: User, member: User) -> bool:
 
 
 def staff_email_taken(email: str) -> bool:
-    return staff_accounts().filter(email=canonical_email(email)).exists()
+    return staff_accounts().filter(email_key=canonical_email(email)).exists()
 
 
 def _establishment_of(member: User, actor: User | None) -> Establishment | None:

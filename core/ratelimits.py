@@ -17,9 +17,10 @@ time to wait. A successful login or password reset clears the identifier's count
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 
 from django.conf import settings
@@ -103,6 +104,47 @@ def consume_or_429(request: HttpRequest, *, action: str, key: str = "") -> HttpR
     return None
 
 
+# --- Tries counted before they are checked ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttemptLimit:
+    """At most ``limit`` tries of one thing per key (a journey, the mobile of a sign-up) in
+    ``window_seconds`` from the first, counted on the cache (Redis in production) *before* the
+    try is checked. A session-kept count lets parallel requests each read the same number;
+    an atomic ``incr`` gives each its own, so they cannot all be checked."""
+
+    name: str
+    limit: int
+    window_seconds: int
+
+    def _key(self, key: str) -> str:
+        return f"attempts:{self.name}:{hashed(key)}"
+
+    def reserve(self, key: str, count: int = 1) -> int | None:
+        """Take ``count`` tries at once; returns how many were used before them, or None (and
+        takes nothing) when none is left."""
+        cache_key = self._key(key)
+        cache.add(cache_key, 0, timeout=self.window_seconds)
+        try:
+            total = int(cache.incr(cache_key, count))
+        except ValueError:  # expired between add and incr
+            cache.add(cache_key, count, timeout=self.window_seconds)
+            total = count
+        before = total - count
+        if before >= self.limit:
+            with contextlib.suppress(ValueError):
+                cache.decr(cache_key, count)
+            return None
+        return before
+
+    def used(self, key: str) -> int:
+        return int(cache.get(self._key(key), 0))
+
+    def clear(self, key: str) -> None:
+        cache.delete(self._key(key))
+
+
 # --- Login throttling ---------------------------------------------------------------------
 
 
@@ -130,11 +172,22 @@ def _login_key(scope: str, value: str) -> str:
     return f"login-throttle:{scope}:{hashed(value)}"
 
 
-def _login_scopes(identifier: str, ip: str) -> list[tuple[str, Policy]]:
-    scopes = [(_login_key("ip", ip_key(ip)), IP_POLICY)]
+def _login_scopes(identifier: str, ip: str) -> list[tuple[str, str, Policy]]:
+    """(scope name, cache key, policy) of each count a password check goes into."""
+    scopes = [("ip", _login_key("ip", ip_key(ip)), IP_POLICY)]
     if identifier:
-        scopes.append((_login_key("identifier", identifier), IDENTIFIER_POLICY))
+        scopes.append(("identifier", _login_key("identifier", identifier), IDENTIFIER_POLICY))
     return scopes
+
+
+def _wait(policy: Policy, failures: int, last_at: float, now: float) -> float:
+    """Seconds still to wait after ``failures`` (the latest at ``last_at``). A lock holds as
+    long as its count does (LOCK_SECONDS after the latest failure), whatever ``last_at``: the
+    failures counted may still be in flight, not yet stamped."""
+    delay = policy.wait_after(failures)
+    if failures >= policy.lock_after:
+        return float(LOCK_SECONDS) if not last_at else last_at + delay - now
+    return last_at + delay - now if delay else 0.0
 
 
 def login_wait_seconds(*, identifier: str, ip: str) -> int:
@@ -144,13 +197,11 @@ def login_wait_seconds(*, identifier: str, ip: str) -> int:
     now = time.time()
     wait = 0.0
     scopes = _login_scopes(identifier, ip)
-    keys = [key for key, _policy in scopes]
+    keys = [key for _scope, key, _policy in scopes]
     values = cache.get_many([f"{key}:n" for key in keys] + [f"{key}:t" for key in keys])
-    for key, policy in scopes:
+    for _scope, key, policy in scopes:
         failures = int(values.get(f"{key}:n", 0))
-        last_at = float(values.get(f"{key}:t", 0.0))
-        if delay := policy.wait_after(failures):
-            wait = max(wait, last_at + delay - now)
+        wait = max(wait, _wait(policy, failures, float(values.get(f"{key}:t", 0.0)), now))
     return max(0, int(wait + 0.999))
 
 
@@ -160,30 +211,100 @@ def login_is_locked(*, identifier: str) -> bool:
     return failures >= IDENTIFIER_POLICY.lock_after
 
 
-def _increment(key: str, timeout: int) -> int:
-    """Add one to a counter atomically (parallel failures each count), keeping it alive for
-    ``timeout`` seconds after the latest one."""
-    if cache.add(key, 1, timeout=timeout):
-        return 1
+def _reserve(key: str, timeout: int) -> int:
+    """Add one to a counter atomically and return it; a new counter lives ``timeout`` seconds,
+    an existing one keeps its expiry (a refused try must not prolong a lock)."""
+    cache.add(key, 0, timeout=timeout)
     try:
-        count = int(cache.incr(key))
+        return int(cache.incr(key))
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=timeout)
         return 1
-    cache.touch(key, timeout=timeout)
-    return count
+
+
+def _release(key: str) -> None:
+    with contextlib.suppress(ValueError):  # expired meanwhile: nothing left to give back
+        cache.decr(key)
+
+
+@dataclass
+class LoginAttempt:
+    """One password check (a login, or the current password asked again in Mon compte),
+    counted *before* the password is compared.
+
+    Each count (identifier, address) is incremented atomically first, and the check may
+    compare only if the failures counted before it, in flight ones included, allow it. So
+    parallel requests cannot all pass one reading of the count: at most ``lock_after``
+    passwords are ever compared for an identifier per lock. Then exactly one of
+    ``succeeded`` (the count of the identifier is cleared), ``failed`` or ``abandoned``
+    (nothing was compared: the try is given back) ends it; a refused try
+    (``wait_seconds``) was already given back.
+    """
+
+    identifier: str
+    ip: str
+    wait_seconds: int
+    keys: dict[str, str] = field(default_factory=dict)  # scope name → cache key
+    counts: dict[str, int] = field(default_factory=dict)  # scope name → count with this try
+
+    @property
+    def is_refused(self) -> bool:
+        return self.wait_seconds > 0
+
+    def succeeded(self) -> None:
+        if self.is_refused:
+            return
+        login_throttle_clear(identifier=self.identifier)
+        if "ip" in self.keys:
+            _release(f"{self.keys['ip']}:n")
+
+    def abandoned(self) -> None:
+        if self.is_refused:
+            return
+        for key in self.keys.values():
+            _release(f"{key}:n")
+
+    def failed(self) -> bool:
+        """Keep this try as a failure; True when it is the one that locked the identifier."""
+        if self.is_refused:
+            return False
+        now = time.time()
+        for key in self.keys.values():
+            cache.touch(f"{key}:n", timeout=LOCK_SECONDS)
+            cache.set(f"{key}:t", now, timeout=LOCK_SECONDS)
+        return self.counts.get("identifier") == IDENTIFIER_POLICY.lock_after
+
+
+def _counted(identifier: str, ip: str) -> LoginAttempt:
+    attempt = LoginAttempt(identifier=identifier, ip=ip, wait_seconds=0)
+    for scope, key, _policy in _login_scopes(identifier, ip):
+        attempt.keys[scope] = key
+        attempt.counts[scope] = _reserve(f"{key}:n", LOCK_SECONDS)
+    return attempt
+
+
+def login_attempt_start(*, identifier: str, ip: str) -> LoginAttempt:
+    """Count a password check before it compares anything (``LoginAttempt``).
+
+    ``identifier`` is canonical (``core.text.canonical_identifier``); empty when nothing
+    usable was typed, then only the address counts."""
+    now = time.time()
+    scopes = _login_scopes(identifier, ip)
+    stamps = cache.get_many([f"{key}:t" for _scope, key, _policy in scopes])
+    attempt = _counted(identifier, ip)
+    wait = 0.0
+    for scope, key, policy in scopes:
+        last_at = float(stamps.get(f"{key}:t", 0.0))
+        wait = max(wait, _wait(policy, attempt.counts[scope] - 1, last_at, now))
+    if wait > 0:
+        attempt.abandoned()
+        attempt.wait_seconds = max(1, int(wait + 0.999))
+    return attempt
 
 
 def login_failure_record(*, identifier: str, ip: str) -> bool:
-    """Count one failed login; True when it just locked the identifier."""
-    now = time.time()
-    locked = False
-    for key, policy in _login_scopes(identifier, ip):
-        failures = _increment(f"{key}:n", LOCK_SECONDS)
-        cache.set(f"{key}:t", now, timeout=LOCK_SECONDS)
-        if policy is IDENTIFIER_POLICY and failures == policy.lock_after:
-            locked = True
-    return locked
+    """Count one failed password check at once; True when it just locked the identifier."""
+    return _counted(identifier, ip).failed()
 
 
 def login_throttle_clear(*, identifier: str) -> None:

@@ -75,9 +75,44 @@ def is_identifier_shaped(text: str) -> bool:
     return bool(text) and not _IDENTIFIER_OUTSIDE.search(text)
 
 
+EMAIL_KEY_MAX = 320  # an address of 254 characters may grow when folded or IDNA-encoded
+_EMAIL_TYPED_MAX = 1000
+
+
+def _fold_email_part(text: str) -> str:
+    """NFKC then case folding, repeated until stable (one pass can leave a character that a
+    second pass changes), so that folding a folded value changes nothing."""
+    for _pass in range(4):
+        folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def _ascii_domain(domain: str) -> str:
+    """The domain as DNS sees it (IDNA, ``exémple.fr`` and ``xn--exmple-cva.fr`` are one);
+    left folded as it is when it is not a valid domain name."""
+    try:
+        return domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return domain
+
+
 def canonical_email(typed: str) -> str:
-    """An e-mail address as one key: NFKC, case folded, surrounding spaces removed."""
-    return unicodedata.normalize("NFKC", typed or "").strip().casefold()[:254]
+    """An e-mail address as one key, for the account lookup, the rate-limit key and budgets:
+    NFKC and case folding (``ſ`` is ``s``, full-width letters are ASCII, ``K`` the Kelvin sign
+    is ``k``), surrounding spaces removed, the domain IDNA-encoded.
+
+    ``ı`` (dotless i) stays ``ı``: Unicode does not fold it to ``i`` (only PostgreSQL's
+    ``UPPER`` does), so an address typed with it is another key and, looked up exactly on the
+    stored key (``User.email_key``), another account. Idempotent: the key of a key is itself.
+    """
+    text = _fold_email_part((typed or "")[:_EMAIL_TYPED_MAX]).strip()
+    local, at, domain = text.rpartition("@")
+    if at:
+        text = f"{local}@{_fold_email_part(_ascii_domain(domain))}"
+    return text[:EMAIL_KEY_MAX]
 
 
 _VOWELS = set("aeiouàâäáéèêëíîïóôöúùûüæœ")

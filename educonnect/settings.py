@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "educonnect.middleware.permissions_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "identity.middleware.login_form_action",
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "educonnect.middleware.method_not_allowed_page",
+    "educonnect.middleware.request_body_limit",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -172,6 +174,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 3600.0},
     "purge-expired-codes": {"task": "recovery.purge_expired_codes", "schedule": 3600.0},
+    "purge-stale-roster-stages": {"task": "roster.purge_stale_stages", "schedule": 3600.0},
 }
 
 # --- Sessions and security ------------------------------------------------------------------
@@ -245,10 +248,32 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Browser features no page of the portal uses are turned off for it and anything it embeds
+# (educonnect/middleware.py). WebAuthn (passkeys) stays allowed on the portal's own origin.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+    "browsing-topics": [],
+}
+
 # --- Authentication and passwords -----------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.backends.PortalBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "myaccount:account"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -300,6 +325,15 @@ DSFR_USE_INTEGRITY_CHECKSUMS = False
 
 OUTBOX_DIR = Path(env_str("OUTBOX_DIR", str(VAR_DIR / "outbox")))
 SMS_BACKEND = env_choice("SMS_BACKEND", "console", ("console", "locmem", "twilio"))
+# The console backend prints every SMS, codes included, to stdout (and the outbox): with DEBUG
+# off that is a production log full of live codes, unless a demo says so explicitly.
+SMS_CONSOLE_ALLOWED = env_bool("SMS_CONSOLE_ALLOWED", default=False)
+if SMS_BACKEND == "console" and not DEBUG and not SMS_CONSOLE_ALLOWED:
+    raise ImproperlyConfigured(
+        "SMS_BACKEND is console (the default) with DEBUG off: every SMS, codes included, would "
+        "be printed to the log. Set SMS_BACKEND=twilio, or SMS_CONSOLE_ALLOWED=true for a "
+        "demonstration that sends no real SMS."
+    )
 SMS_BACKENDS = {
     "console": "notifications.backends.sms.ConsoleOutboxSmsBackend",
     "locmem": "notifications.backends.sms.LocmemSmsBackend",
@@ -335,6 +369,15 @@ NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 365, minimu
 SMS_BUDGET_GLOBAL_PER_HOUR = env_int("SMS_BUDGET_GLOBAL_PER_HOUR", 5000, minimum=1)
 SMS_BUDGET_PER_DESTINATION_PER_HOUR = env_int("SMS_BUDGET_PER_DESTINATION_PER_HOUR", 5, minimum=1)
 SMS_BUDGET_PER_DESTINATION_PER_DAY = env_int("SMS_BUDGET_PER_DESTINATION_PER_DAY", 10, minimum=1)
+# The same for e-mail (notifications/budget.py): Mon compte sends to an address of the
+# sender's choice, and every message costs the sender's reputation.
+EMAIL_BUDGET_GLOBAL_PER_HOUR = env_int("EMAIL_BUDGET_GLOBAL_PER_HOUR", 5000, minimum=1)
+EMAIL_BUDGET_PER_DESTINATION_PER_HOUR = env_int(
+    "EMAIL_BUDGET_PER_DESTINATION_PER_HOUR", 5, minimum=1
+)
+EMAIL_BUDGET_PER_DESTINATION_PER_DAY = env_int(
+    "EMAIL_BUDGET_PER_DESTINATION_PER_DAY", 10, minimum=1
+)
 
 
 def _email_settings(url: str) -> dict[str, object]:
@@ -369,6 +412,18 @@ EMAIL_MESSAGE_ID_DOMAIN = env_str(
     "EMAIL_MESSAGE_ID_DOMAIN", urlsplit(SITE_URL).hostname or "localhost"
 )
 
+# --- Roster import ---------------------------------------------------------------------------
+
+# An uploaded file (XML, ZIP or CSV), before it is read; a real SIECLE export is a few MB.
+ROSTER_UPLOAD_MAX_BYTES = env_int("ROSTER_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+# Every request body, uploads included, is refused above this (educonnect/middleware.py):
+# room for the four files of one roster import.
+REQUEST_BODY_MAX_BYTES = 4 * ROSTER_UPLOAD_MAX_BYTES + 1024 * 1024
+# XML elements read from one file (a large lycée's export holds a few hundred thousand).
+ROSTER_IMPORT_MAX_ELEMENTS = env_int("ROSTER_IMPORT_MAX_ELEMENTS", 2_000_000, minimum=1000)
+# Uploads staged between the dry run and its application are deleted after this long.
+ROSTER_STAGE_MAX_AGE_SECONDS = env_int("ROSTER_STAGE_MAX_AGE_SECONDS", 24 * 3600, minimum=60)
+
 # --- Portal ---------------------------------------------------------------------------------
 
 PORTAL_NAME = env_str("PORTAL_NAME", "Portail des familles")
@@ -379,7 +434,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"link_tokens": {"()": "educonnect.redaction.RedactLinkTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["link_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import PASSWORD_MAX, NewPasswordMixin
+from accounts.forms import PASSWORD_MAX, NewPasswordMixin, throttled_message
 from accounts.models import User
 from core.text import canonical_email
 from recovery.codes import lifetimes
@@ -24,13 +24,18 @@ class PasswordChangeForm(NewPasswordMixin):
     )
     field_order = ["current_password", "new_password1", "new_password2"]
 
-    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, user: User, *args: Any, wait_seconds: int = 0, **kwargs: Any) -> None:
         self.user = user
+        self.wait_seconds = wait_seconds  # the login throttle of the identifier says wait
+        self.current_password_wrong = False  # compared, and wrong: a failure to count
         super().__init__(*args, **kwargs)
 
     def clean_current_password(self) -> str:
         password: str = self.cleaned_data["current_password"]
+        if self.wait_seconds:
+            raise ValidationError(throttled_message(self.wait_seconds), code="throttled")
         if not self.user.check_password(password):
+            self.current_password_wrong = True
             raise ValidationError(
                 _("Le mot de passe actuel est incorrect."), code="password_incorrect"
             )

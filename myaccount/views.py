@@ -5,7 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,10 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Guardianship, Student, User
+from accounts.models import AuditEvent, Guardianship, Student, User
+from accounts.password_checks import password_check_failed, password_check_start
 from core.converters import parse_database_id
 from core.http import request_facts
 from core.ratelimits import consume_or_429
+from core.text import canonical_email
 from myaccount import selectors, services
 from myaccount.forms import AttachmentReportForm, EmailChangeForm, PasswordChangeForm
 from recovery.errors import LinkInvalid
@@ -41,22 +43,54 @@ def account(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("current_password", "new_password1", "new_password2")
 @require_http_methods(["GET", "POST"])
 def change_password(request: HttpRequest) -> HttpResponse:
+    """The current password is checked with the login's count (``accounts.password_checks``):
+    wrong ones are journaled, slow down, and the lock they lead to also signs this session
+    out."""
     user = _user(request)
-    form = PasswordChangeForm(user, data=request.POST or None)
-    if request.method == "POST":
-        if limited := consume_or_429(request, action="change_password"):
-            return limited
-        if form.is_valid():
-            services.password_change(
-                user=user,
-                new_password=form.cleaned_data["new_password1"],
-                facts=request_facts(request),
-            )
-            update_session_auth_hash(request, user)
-            messages.success(request, _("Votre mot de passe a été modifié."))
-            return redirect("myaccount:account")
-    context = {"form": form, "forced": user.must_change_password}
-    return render(request, "myaccount/change_password.html", context, status=_status(request))
+    if request.method != "POST":
+        return _change_password_page(request, PasswordChangeForm(user), HTTPStatus.OK)
+    if limited := consume_or_429(request, action="change_password"):
+        return limited
+    facts = request_facts(request)
+    attempt = password_check_start(identifier=user.identifier, facts=facts)
+    form = PasswordChangeForm(user, data=request.POST, wait_seconds=attempt.wait_seconds)
+    if form.is_valid():
+        attempt.succeeded()
+        services.password_change(
+            user=user, new_password=form.cleaned_data["new_password1"], facts=facts
+        )
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Votre mot de passe a été modifié."))
+        return redirect("myaccount:account")
+    if not form.current_password_wrong:
+        attempt.abandoned()  # no password compared (refused, or only the new one is wrong)
+    elif password_check_failed(
+        attempt=attempt, facts=facts, event_type=AuditEvent.Type.CURRENT_PASSWORD_FAILED,
+        subject=user,
+    ):  # fmt: skip
+        return _signed_out_for_wrong_passwords(request)
+    refused = HTTPStatus.TOO_MANY_REQUESTS if attempt.is_refused else HTTPStatus.BAD_REQUEST
+    return _change_password_page(request, form, refused)
+
+
+def _change_password_page(
+    request: HttpRequest, form: PasswordChangeForm, status: int
+) -> HttpResponse:
+    context = {"form": form, "forced": _user(request).must_change_password}
+    return render(request, "myaccount/change_password.html", context, status=status)
+
+
+def _signed_out_for_wrong_passwords(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.error(
+        request,
+        _(
+            "Trop de mots de passe actuels incorrects : par sécurité, vous avez été "
+            "déconnecté(e) et la connexion est bloquée pendant 15 minutes. Vous pouvez choisir "
+            "un nouveau mot de passe avec « Mot de passe perdu »."
+        ),
+    )
+    return redirect("accounts:login")
 
 
 @never_cache
@@ -66,7 +100,7 @@ def change_email(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(user, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if limited := consume_or_429(request, action="change_email", key=email):
+        if limited := consume_or_429(request, action="change_email", key=canonical_email(email)):
             return limited
         services.email_change_request(user=user, new_email=email, facts=request_facts(request))
         return render(request, "myaccount/email_sent.html", {"email": email})

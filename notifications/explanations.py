@@ -35,6 +35,10 @@ def explain(code: str) -> str:
         "30007": _("Message filtré par l'opérateur."),
         "30008": _("Non distribué : erreur inconnue de l'opérateur."),
         "budget": _("Bloqué : budget SMS dépassé (protection contre les envois abusifs)."),
+        "budget_email": _(
+            "Bloqué : budget d'e-mails dépassé pour cette adresse (protection contre les envois "
+            "abusifs)."
+        ),
         "http_429": _("Fournisseur saturé : nouvel essai automatique."),
         "http_5xx": _("Fournisseur indisponible : nouvel essai automatique."),
         "network": _("Fournisseur injoignable : nouvel essai automatique."),

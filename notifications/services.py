@@ -18,11 +18,16 @@ from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Establishment, User
 from core.channels import Channel
 from notifications import rendering, secret_box, tasks
-from notifications.budget import sms_budget_exceeded
+from notifications.budget import budget_exceeded
 from notifications.explanations import explain
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
+BLOCKED_CODES = {Channel.SMS: "budget", Channel.EMAIL: "budget_email"}
+BLOCKED_EVENTS = {
+    Channel.SMS: AuditEvent.Type.SMS_BLOCKED,
+    Channel.EMAIL: AuditEvent.Type.EMAIL_BLOCKED,
+}
 
 
 def notification_send(
@@ -58,24 +63,22 @@ def notification_send(
             user=user,
             establishment=establishment,
         )
-        spent = (
-            sms_budget_exceeded(destination, now, template=template)
-            if channel == Channel.SMS
-            else ""
-        )
+        spent = budget_exceeded(channel, destination, now, template=template)
         if spent:
             notification.status = Notification.Status.BLOCKED
-            notification.last_error_code = "budget"
-            notification.last_error = explain("budget")
+            notification.last_error_code = BLOCKED_CODES[Channel(channel)]
+            notification.last_error = explain(notification.last_error_code)
             notification.failed_at = now
             notification.save()
             audit_event_record(
-                event_type=AuditEvent.Type.SMS_BLOCKED,
+                event_type=BLOCKED_EVENTS[Channel(channel)],
                 subject=user,
                 establishment=establishment,
                 details={"budget": spent, "notification": notification.pk},
             )
-            logger.warning("SMS blocked by the %s budget (notification %s)", spent, notification.pk)
+            logger.warning(
+                "%s blocked by the %s budget (notification %s)", channel, spent, notification.pk
+            )
             return notification
         notification.secret_payload = secret_box.seal(
             {"subject": real.subject, "text": real.text, "html": real.html}

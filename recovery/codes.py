@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.channels import Channel
@@ -156,21 +156,32 @@ def code_redeem(
 ) -> VerificationCode | None:
     """Use the code ``typed`` if it is one of ``recent``, live and not out of tries.
 
-    Returns the used row, or None for a wrong code (the caller counts the try). A code that was
-    already used or replaced raises CodeUsed, an expired one CodeExpired: the person is told
-    what happened instead of "wrong code". The conditional UPDATE makes a double submit of the
-    same code succeed once.
+    The try is counted on the live code *before* anything is compared, by one conditional
+    UPDATE (``attempts < MAX_ATTEMPTS``): parallel guesses each take a try or find none left,
+    so a code is compared at most ``MAX_ATTEMPTS`` times, however many requests arrive at once.
+    A code out of tries is not compared: it answers as a wrong one. When there is no live code
+    the same UPDATE runs (on no row), so an unknown account costs the same.
+
+    Returns the used row, or None for a wrong code. A code that was already used or replaced
+    raises CodeUsed, an expired one CodeExpired: the person is told what happened instead of
+    "wrong code". The conditional claim makes a double submit of the same code succeed once.
     """
+    live = next((row for row in recent if not row.is_consumed), None)
+    counted = VerificationCode.objects.filter(
+        pk=live.pk if live is not None else 0, consumed_at=None, attempts__lt=MAX_ATTEMPTS
+    ).update(attempts=F("attempts") + 1)
     for row in recent:
-        if not matches(row, typed) or row.attempts >= MAX_ATTEMPTS:
+        if row is live and not counted:
+            continue  # out of tries: never compared
+        if not matches(row, typed):
             continue
         if row.is_consumed:
             raise CodeUsed
         if row.is_expired(now):
             raise CodeExpired
-        claimed = VerificationCode.objects.filter(
-            pk=row.pk, consumed_at=None, attempts__lt=MAX_ATTEMPTS
-        ).update(consumed_at=now)
+        claimed = VerificationCode.objects.filter(pk=row.pk, consumed_at=None).update(
+            consumed_at=now
+        )
         if not claimed:
             raise CodeUsed
         return row

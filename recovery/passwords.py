@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_event_record
-from accounts.models import AuditEvent, User
+from accounts.models import AuditEvent, Establishment, User
 from accounts.services import user_set_password
 from accounts.sessions import sessions_end
 from core.http import RequestFacts
@@ -31,13 +31,15 @@ def password_replace(
     event_type: str,
     facts: RequestFacts,
     actor: User | None = None,
+    establishment: Establishment | None = None,
     must_change: bool = False,
     keep_session_key: str | None = None,
 ) -> None:
     """Set ``new_password`` and apply every after-change effect.
 
-    ``actor`` is who set it (the owner when None); a temporary password set by the
-    secretariat (``must_change``) is not announced to the owner, who gets it on paper.
+    ``actor`` is who set it (the owner when None), ``establishment`` the school in whose name
+    (``accounts.scoping.acting_establishment``); a temporary password set by the secretariat
+    (``must_change``) is not announced to the owner, who gets it on paper.
     ``keep_session_key`` is the session that made the change (Mon compte), which stays open.
     """
     now = timezone.now()
@@ -53,6 +55,7 @@ def password_replace(
             event_type=event_type,
             subject=user,
             actor=actor or user,
+            establishment=establishment,
             ip_address=facts.ip_address,
             user_agent=facts.user_agent,
         )

@@ -5,6 +5,11 @@ unknown identifier, phone or e-mail cost the web process the same. A password
 reset delivered twice sends once (the second run meets the cool-down); an identifier reminder
 delivered twice is sent twice, which is harmless and bounded by the SMS budgets.
 
+What was typed travels sealed (``core.crypto.seal``): the broker, a dump of Redis or a
+"received task" log line shows an opaque token, never an identifier, an e-mail or a phone.
+The tasks return nothing, since Celery logs return values at INFO and a count of accounts
+found would say whether a lookup matched. Enqueue through the ``enqueue_*`` functions.
+
 The delivery tasks retry when the database is unreachable (a PostgreSQL restart): their
 transaction rolled back, nothing was sent, and the request that enqueued them already told
 the family a message is on its way, so failing would lose it for good.
@@ -12,16 +17,21 @@ the family a message is on its way, so failing would lose it for good.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from core import crypto
 from recovery import codes
 from recovery.deliveries.identifier_reminder import identifier_reminder_deliver
 from recovery.deliveries.password_reset import password_reset_deliver
 from recovery.deliveries.signup_code import signup_code_deliver
+
+logger = logging.getLogger(__name__)
+SEAL_PURPOSE = "educonnect.recovery.tasks"
 
 
 @shared_task(name="recovery.purge_expired_codes")
@@ -38,21 +48,54 @@ DELIVERY_OPTIONS: dict[str, Any] = {
 }
 
 
+def _opened(sealed: str, legacy: tuple[str, ...], names: tuple[str, ...]) -> dict[str, str]:
+    """The arguments of a sealed task, or of one queued in clear before sealing existed (its
+    positional arguments), so an upgrade loses no request already in the queue."""
+    if legacy:
+        return dict(zip(names, (sealed, *legacy), strict=False))
+    arguments = crypto.unseal(sealed, purpose=SEAL_PURPOSE)
+    if arguments is None:
+        logger.warning("recovery task with an unreadable payload: dropped")
+        return {}
+    return {name: str(arguments.get(name, "")) for name in names}
+
+
 @shared_task(name="recovery.deliver_password_reset", **DELIVERY_OPTIONS)
-def deliver_password_reset(identifier: str, channel: str, ip_address: str = "") -> bool:
-    return password_reset_deliver(identifier=identifier, channel=channel, ip_address=ip_address)
+def deliver_password_reset(sealed: str, *legacy: str) -> None:
+    arguments = _opened(sealed, legacy, ("identifier", "channel", "ip_address"))
+    if arguments:
+        password_reset_deliver(**arguments)
 
 
 @shared_task(name="recovery.deliver_identifier_reminder", **DELIVERY_OPTIONS)
-def deliver_identifier_reminder(channel: str, destination: str, ip_address: str = "") -> int:
-    return identifier_reminder_deliver(
-        channel=channel, destination=destination, ip_address=ip_address
-    )
+def deliver_identifier_reminder(sealed: str, *legacy: str) -> None:
+    arguments = _opened(sealed, legacy, ("channel", "destination", "ip_address"))
+    if arguments:
+        identifier_reminder_deliver(**arguments)
 
 
 @shared_task(name="recovery.deliver_signup_code", **DELIVERY_OPTIONS)
-def deliver_signup_code(last_name: str, first_name: str, mobile: str, ip_address: str = "") -> None:
-    """Returns nothing: the worker log must not tell whether a person is on the roster."""
-    signup_code_deliver(
-        last_name=last_name, first_name=first_name, mobile=mobile, ip_address=ip_address
-    )
+def deliver_signup_code(sealed: str, *legacy: str) -> None:
+    arguments = _opened(sealed, legacy, ("last_name", "first_name", "mobile", "ip_address"))
+    if arguments:
+        signup_code_deliver(**arguments)
+
+
+def enqueue_password_reset(*, identifier: str, channel: str, ip_address: str) -> None:
+    payload = {"identifier": identifier, "channel": channel, "ip_address": ip_address}
+    deliver_password_reset.delay_on_commit(crypto.seal(payload, purpose=SEAL_PURPOSE))
+
+
+def enqueue_identifier_reminder(*, channel: str, destination: str, ip_address: str) -> None:
+    payload = {"channel": channel, "destination": destination, "ip_address": ip_address}
+    deliver_identifier_reminder.delay_on_commit(crypto.seal(payload, purpose=SEAL_PURPOSE))
+
+
+def enqueue_signup_code(*, last_name: str, first_name: str, mobile: str, ip_address: str) -> None:
+    payload = {
+        "last_name": last_name,
+        "first_name": first_name,
+        "mobile": mobile,
+        "ip_address": ip_address,
+    }
+    deliver_signup_code.delay_on_commit(crypto.seal(payload, purpose=SEAL_PURPOSE))

@@ -1,13 +1,16 @@
 """Uploaded roster files waiting between the dry run and its application.
 
 They are kept under ``VAR_DIR/imports/<random id>/`` (a volume shared by the web processes in
-docker-compose), and deleted once applied or replaced.
+docker-compose), and deleted once applied or replaced; a stage never applied (the dry run
+read, the page closed) is deleted by beat after ``ROSTER_STAGE_MAX_AGE_SECONDS``
+(``roster.purge_stale_stages``).
 """
 
 from __future__ import annotations
 
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -38,3 +41,18 @@ def staged_files(token: str) -> list[tuple[str, bytes]]:
 def stage_discard(token: str) -> None:
     if token.isalnum():
         shutil.rmtree(_import_dir() / token, ignore_errors=True)
+
+
+def purge_stale(max_age_seconds: int | None = None, *, now: float | None = None) -> int:
+    """Delete the stages older than ``max_age_seconds`` (the setting by default); count them."""
+    age = settings.ROSTER_STAGE_MAX_AGE_SECONDS if max_age_seconds is None else max_age_seconds
+    cutoff = (time.time() if now is None else now) - age
+    root = _import_dir()
+    if not root.is_dir():
+        return 0
+    purged = 0
+    for directory in root.iterdir():
+        if directory.is_dir() and directory.name.isalnum() and directory.stat().st_mtime < cutoff:
+            shutil.rmtree(directory, ignore_errors=True)
+            purged += 1
+    return purged

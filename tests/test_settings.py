@@ -37,6 +37,7 @@ def _bare_environment(var_dir: Path, **variables: str) -> dict[str, str]:
 
 
 def _production_environment(var_dir: Path, **variables: str) -> dict[str, str]:
+    variables.setdefault("SMS_BACKEND", "locmem")  # the console backend is refused there
     return _bare_environment(
         var_dir,
         SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
@@ -207,6 +208,37 @@ def test_it_turns_debug_off_and_security_on_with_a_secret_key(tmp_path: Path) ->
     assert values["SECURE_SSL_REDIRECT"] is True
     assert values["SECURE_HSTS_SECONDS"] > 0
     assert values["ADMIN_REQUIRES_OTP"] is True
+
+
+@pytest.mark.parametrize("sms_backend", [None, "console"])
+def test_it_refuses_to_print_codes_to_the_log_in_production(
+    tmp_path: Path, sms_backend: str | None
+) -> None:
+    environment = _production_environment(tmp_path)
+    if sms_backend is None:
+        environment.pop("SMS_BACKEND")  # forgotten: the default is the console
+    else:
+        environment["SMS_BACKEND"] = sms_backend
+    result = subprocess.run(
+        [sys.executable, "-c", "import educonnect.settings"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "SMS_CONSOLE_ALLOWED" in result.stderr
+
+
+def test_it_prints_codes_in_production_only_when_told_explicitly(tmp_path: Path) -> None:
+    environment = _production_environment(
+        tmp_path, SMS_BACKEND="console", SMS_CONSOLE_ALLOWED="true"
+    )
+    values = _settings_in_subprocess(environment, "DEBUG", "SMS_BACKEND")
+
+    assert values == {"DEBUG": False, "SMS_BACKEND": "console"}
 
 
 def test_it_refuses_debug_off_without_a_secret_key(tmp_path: Path) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.events import LABELS
 from accounts.models import AuditEvent
-from accounts.scoping import visible_establishments
+from accounts.scoping import visible_establishments, visible_events
 from console.admin.base import staff_of
 
 
@@ -43,12 +43,7 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         queryset = super().get_queryset(request).select_related("subject", "actor")
         if request.user.is_superuser:
             return queryset
-        allowed = visible_establishments(staff_of(request))
-        return queryset.filter(
-            Q(establishment__in=allowed)
-            | Q(subject__student__establishment__in=allowed)
-            | Q(subject__guardian_records__establishment__in=allowed)
-        ).distinct()
+        return visible_events(queryset, visible_establishments(staff_of(request)))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

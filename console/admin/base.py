@@ -6,16 +6,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Establishment, User
+from accounts.models import Establishment, Guardian, User
 from accounts.scoping import visible_establishments
+from core.channels import Channel
 
 
 def staff_of(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
+
+
+def notifications_seen_by(schools: QuerySet[Establishment]) -> Q:
+    """Which of an account's messages staff of ``schools`` may read: those sent in one of
+    their schools' names, an e-mail to the account's own address, and an untagged SMS only
+    to a number one of their schools holds for the account (never another school's)."""
+    numbers_here = Guardian.objects.filter(
+        account_id=OuterRef("user_id"), establishment__in=schools
+    ).values("mobile")
+    untagged = Q(channel=Channel.EMAIL) | Q(channel=Channel.SMS, destination__in=numbers_here)
+    return Q(establishment__in=schools) | (Q(establishment__isnull=True) & untagged)
 
 
 class EstablishmentScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

@@ -78,10 +78,10 @@ class NotificationAdmin(EstablishmentScopedAdmin):
             messages.warning(
                 request,
                 ngettext(
-                    "%(count)d SMS bloqué dans les dernières 24 h : budget SMS dépassé "
-                    "(possible tentative d'envoi abusif).",
-                    "%(count)d SMS bloqués dans les dernières 24 h : budget SMS dépassé "
-                    "(possible tentative d'envoi abusif).",
+                    "%(count)d envoi (SMS ou e-mail) bloqué dans les dernières 24 h : budget "
+                    "d'envoi dépassé (possible tentative d'envoi abusif).",
+                    "%(count)d envois (SMS ou e-mail) bloqués dans les dernières 24 h : budget "
+                    "d'envoi dépassé (possible tentative d'envoi abusif).",
                     blocked,
                 )
                 % {"count": blocked},

@@ -6,22 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.contrib.admin.utils import flatten, unquote
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import AttachmentReport, AuditEvent, Guardianship, User
-from accounts.scoping import visible_establishments
+from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, User
+from accounts.scoping import visible_establishments, visible_events
 from console import actions
-from console.admin.base import staff_of
+from console.admin.base import notifications_seen_by, staff_of
 from console.letters import Letter, account_schools, letters_context
-from console.search import people_filter
+from console.search import people_filter, phone_query
 from core.channels import Channel
 from core.http import client_ip
 from core.ratelimits import login_is_locked
+from core.text import canonical_email
 from notifications.models import Notification
 
 
@@ -70,7 +71,10 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def school_and_class(self, obj: User) -> str:
         if obj.student is not None:
             return f"{obj.student.establishment.name} – {obj.student.class_name}"
-        names = {g.establishment.name for g in obj.guardian_records.all()}
+        records = getattr(obj, "records_here", None)
+        if records is None:  # not from this admin's list
+            records = list(obj.guardian_records.select_related("establishment"))
+        names = {g.establishment.name for g in records}
         return ", ".join(sorted(names)) or "—"
 
     @admin.display(boolean=True, description=_("bloqué"))
@@ -92,6 +96,12 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def email_verified(self, obj: User) -> bool:
         return obj.has_verified_email
 
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """Only a superuser edits these fields; an e-mail written here gets its lookup key
+        like every other (``accounts.services.user_email_set``)."""
+        obj.email_key = canonical_email(obj.email) if obj.email else ""
+        super().save_model(request, obj, form, change)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return flatten(self.fields) if not request.user.is_superuser else ["last_login"]
 
@@ -102,36 +112,54 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        user = self.get_queryset(request).filter(pk=object_id).first()
+        # The admin's own resolution: a malformed or unknown id is "no such account", not a 500.
+        user = self.get_object(request, unquote(object_id))
         if user is not None:
             extra_context = {**(extra_context or {}), **_person_page(request, user)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        """The staff member's accounts, each with only their schools' records and messages
+        (the list's school column and last message never name another school)."""
+        allowed = visible_establishments(staff_of(request))
+        records = Guardian.objects.select_related("establishment")
         latest = Notification.objects.filter(user=OuterRef("pk")).order_by("-created_at")
+        if not request.user.is_superuser:
+            records = records.filter(establishment__in=allowed)
+            latest = latest.filter(notifications_seen_by(allowed))
         queryset: QuerySet[User] = (
             super()
             .get_queryset(request)
             .annotate(last_message_status=Subquery(latest.values("status")[:1]))
-            .prefetch_related("guardian_records__establishment")
+            # Under its own name: the accounts the actions act on keep their whole manager.
+            .prefetch_related(
+                Prefetch("guardian_records", queryset=records, to_attr="records_here")
+            )
         )
         if request.user.is_superuser:
             return queryset
-        allowed = visible_establishments(staff_of(request))
         return queryset.filter(
             Q(student__establishment__in=allowed) | Q(guardian_records__establishment__in=allowed)
         ).distinct()
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], term: str) -> Any:
+        """Names, and a mobile only as one of the staff member's schools holds it: the phone
+        join is scoped in the same ``filter()`` as the number."""
         results, duplicates = super().get_search_results(request, queryset, term)
         if term:
-            results |= queryset.filter(
-                people_filter(
-                    term,
-                    name_fields=["last_name", "first_name"],
-                    phone_field="guardian_records__mobile",
+            results |= queryset.filter(people_filter(term, name_fields=["last_name", "first_name"]))
+            phone = phone_query(term)
+            if phone:
+                scope = (
+                    {}
+                    if request.user.is_superuser
+                    else {
+                        "guardian_records__establishment__in": visible_establishments(
+                            staff_of(request)
+                        )
+                    }
                 )
-            )
+                results |= queryset.filter(guardian_records__mobile=phone, **scope)
         return results.distinct(), True
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -217,7 +245,9 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 def _person_page(request: HttpRequest, user: User) -> dict[str, Any]:
-    """Everything the secretariat needs on one page to answer "I got nothing"."""
+    """Everything the secretariat needs on one page to answer "I got nothing", and nothing of
+    another school: records, messages (``console.admin.base.notifications_seen_by``) and
+    events (``accounts.scoping.visible_events``) are all scoped."""
     allowed = visible_establishments(staff_of(request))
     guardians = user.guardian_records.filter(establishment__in=allowed).prefetch_related(
         "guardianships__student"
@@ -230,7 +260,11 @@ def _person_page(request: HttpRequest, user: User) -> dict[str, Any]:
     return {
         "person_guardian_records": guardians,
         "person_student_guardians": student_guardians,
-        "person_notifications": Notification.objects.filter(user=user)[:20],
+        "person_notifications": Notification.objects.filter(
+            notifications_seen_by(allowed), user=user
+        )[:20],
         "person_reports": AttachmentReport.objects.filter(reporter=user, establishment__in=allowed),
-        "person_events": AuditEvent.objects.filter(subject=user).select_related("actor")[:50],
+        "person_events": visible_events(AuditEvent.objects.filter(subject=user), allowed)
+        .select_related("actor")
+        .order_by("-created_at")[:50],
     }

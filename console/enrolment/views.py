@@ -168,7 +168,7 @@ def invitation_enrol(request: HttpRequest) -> HttpResponse:
 
 def _signed_in(request: HttpRequest, enrolled: Enrolled) -> HttpResponse:
     """Sign in with the password and the code just proved, and show the recovery codes once."""
-    login(request, enrolled.user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, enrolled.user, backend="accounts.backends.PortalBackend")
     otp_login(request, enrolled.device)
     context = {"codes": enrolled.recovery_codes, "next": reverse("admin:index")}
     return render(request, "accounts/two_factor_codes.html", context)

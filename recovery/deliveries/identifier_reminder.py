@@ -10,43 +10,50 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from accounts.access import may_sign_in_q
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Guardian, User
 from core.channels import Channel
 from core.links import absolute_url
+from core.text import canonical_email
 from notifications.services import notification_send
 
 # A mobile shared by more accounts than this is not a family's: send to the first ones only.
 MAX_ACCOUNTS_PER_REQUEST = 3
 
 
-def parent_accounts_for_mobile(mobile: str) -> list[User]:
-    """Activated parent accounts whose school record holds ``mobile`` (and accepts SMS)."""
+def _guardians_for_mobile(mobile: str) -> dict[int, Guardian]:
+    """Per parent account that may sign in (``accounts.access``), its first school record
+    holding ``mobile`` and accepting SMS."""
     guardians = Guardian.objects.filter(
-        mobile=mobile,
-        accepts_sms=True,
-        account__is_active=True,
-        account__activated_at__isnull=False,
-        account__kind=User.Kind.PARENT,
+        may_sign_in_q("account__"), mobile=mobile, accepts_sms=True, account__kind=User.Kind.PARENT
     ).select_related("account", "establishment")
-    accounts: dict[int, User] = {}
+    found: dict[int, Guardian] = {}
     for guardian in guardians.order_by("account_id", "pk"):
-        accounts.setdefault(guardian.account_id, guardian.account)  # type: ignore[arg-type]
-    return list(accounts.values())[:MAX_ACCOUNTS_PER_REQUEST]
+        found.setdefault(guardian.account_id, guardian)  # type: ignore[arg-type]
+    return dict(list(found.items())[:MAX_ACCOUNTS_PER_REQUEST])
+
+
+def parent_accounts_for_mobile(mobile: str) -> list[User]:
+    """Parent accounts that may sign in whose school record holds ``mobile`` (accepting SMS)."""
+    return [guardian.account for guardian in _guardians_for_mobile(mobile).values()]  # type: ignore[misc]
 
 
 def accounts_for_email(email: str) -> list[User]:
+    """Accounts that may sign in whose verified address has the key of ``email``: an exact
+    match on ``User.email_key`` (``core.text.canonical_email``), the key the rate limits count
+    on, never a database case-insensitive match (PostgreSQL's ``UPPER`` folds ``ı`` to ``I``)."""
     return list(
         User.objects.filter(
-            email__iexact=email.strip(),
-            email_verified_at__isnull=False,
-            is_active=True,
-            activated_at__isnull=False,
+            may_sign_in_q(), email_key=canonical_email(email), email_verified_at__isnull=False
         ).order_by("identifier")[:MAX_ACCOUNTS_PER_REQUEST]
     )
 
 
 def _remind_by_sms(mobile: str, accounts: list[User]) -> None:
+    """Each SMS is tagged with the school whose record holds the number, so only that school's
+    secretariat sees it."""
+    schools = {pk: guardian.establishment for pk, guardian in _guardians_for_mobile(mobile).items()}
     for user in accounts:
         notification_send(
             channel=Channel.SMS,
@@ -54,6 +61,7 @@ def _remind_by_sms(mobile: str, accounts: list[User]) -> None:
             template="identifier_reminder",
             context={"identifier": user.identifier, "login_url": absolute_url("accounts:login")},
             user=user,
+            establishment=schools.get(user.pk),
         )
 
 

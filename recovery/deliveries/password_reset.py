@@ -11,8 +11,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.access import may_sign_in_q
 from accounts.audit import audit_event_record
-from accounts.models import AuditEvent, User
+from accounts.models import AuditEvent, Establishment, User
 from core.links import absolute_url
 from notifications.notices import notify_account
 from notifications.services import notification_send
@@ -24,10 +25,9 @@ PURPOSE = VerificationCode.Purpose.PASSWORD_RESET
 
 
 def usable_user(identifier: str) -> User | None:
-    """The account a reset may be sent for: active and activated (the same rule as login)."""
-    return User.objects.filter(
-        identifier=identifier, is_active=True, activated_at__isnull=False
-    ).first()
+    """The account a reset may be sent for: one that may sign in (``accounts.access``, the
+    rule the login's backend applies)."""
+    return User.objects.filter(may_sign_in_q(), identifier=identifier).first()
 
 
 def password_reset_deliver(*, identifier: str, channel: str, ip_address: str = "") -> bool:
@@ -59,13 +59,21 @@ def password_reset_deliver(*, identifier: str, channel: str, ip_address: str = "
 
 
 def reset_send(
-    *, user: User, way: RecoveryChannel, as_code: bool, now: datetime, by_staff: bool = False
+    *,
+    user: User,
+    way: RecoveryChannel,
+    as_code: bool,
+    now: datetime,
+    by_staff: bool = False,
+    establishment: Establishment | None = None,
 ) -> bool | None:
     """Issue one code (``as_code``) or one link and send it to every destination of ``way``.
 
     False when the account has no destination on that channel, None when the quotas say no
     (a link the secretariat sends is not counted against the family's quotas). The code is
-    bound to the first destination; a change of that destination kills it.
+    bound to the first destination; a change of that destination kills it. A message to a
+    destination no school declared (the verified e-mail) is tagged with ``establishment``, the
+    school of the staff member who sent it.
     """
     destinations = way.destinations(user)
     if not destinations:
@@ -97,6 +105,6 @@ def reset_send(
             context={"identifier": user.identifier, **codes.lifetimes()},
             secrets=secrets,
             user=user,
-            establishment=school,
+            establishment=school or establishment,
         )
     return True

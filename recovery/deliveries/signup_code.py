@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.access import may_sign_in
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Guardian, User
 from accounts.people import matching_guardians
@@ -64,13 +65,13 @@ def signup_code_deliver(
             return "nothing"
         registered: dict[int, Guardian] = {}
         for guardian in matched:
-            if guardian.account_id is not None and guardian.account.is_active:  # type: ignore[union-attr]
-                registered.setdefault(guardian.account_id, guardian)
+            if guardian.account is not None and may_sign_in(guardian.account):
+                registered.setdefault(guardian.account.pk, guardian)
         if registered:
             _remind_identifiers(list(registered.values())[:MAX_REMINDERS], mobile, ip_address)
             return "identifier"
         if not any(guardian.account_id is None for guardian in matched):
-            return "nothing"  # only deactivated accounts: the school handles it
+            return "nothing"  # only accounts that may not sign in: the school handles it
         code = codes.new_code()
         codes.code_issue(
             purpose=PURPOSE,

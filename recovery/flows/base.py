@@ -9,17 +9,32 @@ try), *finish* (do the effect once). A later step cannot be reached by posting t
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar
 
 from django.contrib.sessions.backends.base import SessionBase
-from django.db.models import F
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.ratelimits import AttemptLimit
 from recovery import codes
 from recovery.errors import CodeInvalid, FlowExpired, ResendTooSoon, TooManyAttempts
 from recovery.models import VerificationCode
+
+# Five wrong codes per journey (``codes.MAX_ATTEMPTS``), counted outside the session.
+JOURNEY_TRIES = AttemptLimit(
+    name="journey-code-tries",
+    limit=codes.MAX_ATTEMPTS,
+    window_seconds=int(2 * codes.CODE_LIFETIME.total_seconds()),
+)
+
+
+def new_journey() -> str:
+    """A journey's random id, given at *initiate*: what its tries are counted under (the same
+    for parallel requests of one browser, unlike anything they would each write)."""
+    return secrets.token_urlsafe(16)
 
 
 def now_ts() -> float:
@@ -74,18 +89,31 @@ class SessionFlow:
         if wait := self.resend_wait_seconds():
             raise ResendTooSoon(wait)
 
-    def _refuse_when_out_of_tries(self, state: dict[str, Any]) -> None:
-        if state["attempts"] >= codes.MAX_ATTEMPTS:
+    def _journey(self, state: dict[str, Any]) -> str:
+        """The id of this journey (``new_journey``); a state kept from before it existed gets
+        one now."""
+        if not state.get("journey"):
+            state["journey"] = new_journey()
+            self._save(state)
+        return str(state["journey"])
+
+    def _check_code(
+        self, state: dict[str, Any], candidates: QuerySet[VerificationCode], typed: str
+    ) -> VerificationCode:
+        """The code row ``typed`` redeems, or a typed error. Each try is counted before the
+        code is compared, twice: for this journey (``JOURNEY_TRIES``, on the cache: five in
+        all, then the journey ends) and for the live code (``codes.code_redeem``: five in all,
+        whatever the journeys). Parallel requests each take their own try."""
+        journey = self._journey(state)
+        used = JOURNEY_TRIES.reserve(journey)
+        if used is None:
             self.clear()
             raise TooManyAttempts
-
-    def _count_wrong_try(self, state: dict[str, Any], latest: VerificationCode | None) -> NoReturn:
-        """A wrong code: one try less for this journey and for the live code, then CodeInvalid
-        (or TooManyAttempts, which ends the journey)."""
-        state["attempts"] += 1
-        # The same UPDATE runs when there is no live code, so a wrong try costs the same.
-        live_pk = latest.pk if latest is not None and not latest.is_consumed else 0
-        VerificationCode.objects.filter(pk=live_pk).update(attempts=F("attempts") + 1)
-        self._refuse_when_out_of_tries(state)
-        self._save(state)
-        raise CodeInvalid(codes.MAX_ATTEMPTS - state["attempts"])
+        row = codes.code_redeem(codes.recent_codes(candidates), typed, now=timezone.now())
+        if row is not None:
+            return row
+        remaining = codes.MAX_ATTEMPTS - used - 1
+        if remaining <= 0:
+            self.clear()
+            raise TooManyAttempts
+        raise CodeInvalid(remaining)

@@ -15,9 +15,11 @@ from django.utils import timezone
 
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, User
+from accounts.services import user_email_set
 from core.channels import Channel
 from core.http import RequestFacts
 from core.links import absolute_url
+from core.text import canonical_email
 from notifications.services import notification_send
 from recovery import codes
 from recovery.errors import LinkInvalid
@@ -96,10 +98,8 @@ class EmailVerificationFlow(SessionFlow):
                 self.clear()
                 raise LinkInvalid
             previous = user.email if user.has_verified_email else ""
-            user.email = row.destination
-            user.email_verified_at = timezone.now()
-            user.save(update_fields=["email", "email_verified_at"])
-            if previous and previous.lower() != row.destination.lower():
+            user_email_set(user=user, email=row.destination, verified=True)
+            if previous and canonical_email(previous) != user.email_key:
                 notification_send(
                     channel=Channel.EMAIL,
                     destination=previous,

@@ -28,4 +28,6 @@ class ForgotIdentifierFlow(SessionFlow):
 
     def initiate(self, *, channel: Channel, destination: str, ip_address: str) -> None:
         self._save({"step": Step.SENT, "channel": channel.value, "started_at": now_ts()})
-        tasks.deliver_identifier_reminder.delay_on_commit(channel.value, destination, ip_address)
+        tasks.enqueue_identifier_reminder(
+            channel=channel.value, destination=destination, ip_address=ip_address
+        )

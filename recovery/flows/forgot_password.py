@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.access import may_sign_in, may_sign_in_q
 from accounts.models import AuditEvent, User
 from core.channels import Channel
 from core.http import RequestFacts
 from recovery import codes, tasks
 from recovery.channels import recovery_channel
 from recovery.errors import FlowExpired, LinkInvalid
-from recovery.flows.base import SessionFlow, now_ts
+from recovery.flows.base import SessionFlow, new_journey, now_ts
 from recovery.models import VerificationCode
 from recovery.passwords import password_replace
 
@@ -58,12 +59,14 @@ class ForgotPasswordFlow(SessionFlow):
                 "step": Step.CODE if way.sends_code else Step.EMAIL_SENT,
                 "identifier": identifier,
                 "channel": way.channel.value,
+                "journey": new_journey(),
                 "started_at": now_ts(),
                 "sent_at": now_ts(),
-                "attempts": 0,
             }
         )
-        tasks.deliver_password_reset.delay_on_commit(identifier, way.channel.value, ip_address)
+        tasks.enqueue_password_reset(
+            identifier=identifier, channel=way.channel.value, ip_address=ip_address
+        )
 
     def resend(self, *, ip_address: str) -> None:
         """Ask for a new code or link for the same identifier, after the cool-down."""
@@ -76,15 +79,13 @@ class ForgotPasswordFlow(SessionFlow):
     def confirm(self, candidate: str) -> None:
         """Check a typed code; a right one moves the journey to the password step, once."""
         state = self.resume(Step.CODE)
-        self._refuse_when_out_of_tries(state)
-        recent = codes.recent_codes(
+        row = self._check_code(
+            state,
             VerificationCode.objects.filter(
                 purpose=PURPOSE, channel=Channel.SMS, user__identifier=state["identifier"]
-            )
+            ),
+            candidate,
         )
-        row = codes.code_redeem(recent, candidate, now=timezone.now())
-        if row is None:
-            self._count_wrong_try(state, recent[0] if recent else None)
         self._grant(
             {
                 "step": Step.PASSWORD,
@@ -111,7 +112,7 @@ class ForgotPasswordFlow(SessionFlow):
             or row.user is None
             or row.is_consumed
             or row.is_expired(timezone.now())
-            or not row.user.is_active
+            or not may_sign_in(row.user)
         ):
             self.clear()
             raise LinkInvalid
@@ -122,7 +123,7 @@ class ForgotPasswordFlow(SessionFlow):
         state = self.resume(Step.PASSWORD, Step.LINK)
         if state["step"] == Step.LINK:
             return self._link_row(state["token"]).user  # type: ignore[return-value]
-        user: User | None = User.objects.filter(pk=state["user_id"], is_active=True).first()
+        user: User | None = User.objects.filter(may_sign_in_q(), pk=state["user_id"]).first()
         if user is None:
             self.clear()
             raise FlowExpired

@@ -7,7 +7,10 @@
    destination (the E.164 mobile), a new one supersedes the live ones for that number, and the
    cool-down and hourly/daily quotas of ``recovery.codes`` are counted per number.
 3. ``confirm_children`` checks each answer: *oui* + the right birth date attaches the child,
-   *non* files an ``AttachmentReport``; three wrong dates in all end the flow (audited).
+   *non* files an ``AttachmentReport``; three wrong dates in all end the flow (audited). The
+   wrong dates are counted per mobile for a day on the cache, and a family's answers are
+   checked one at a time under a lock of its school records, the count read first: neither a
+   new code nor parallel posts buy more.
 4. ``finish`` creates the account once, ties the matched Guardian rows to it and sends the welcome
    SMS; a replayed or double-submitted final step finds the rows already tied and creates nothing.
 
@@ -20,8 +23,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,8 +35,9 @@ from accounts.people import Child, legal_children, unregistered_guardian_ids
 from accounts.services import GuardianAlreadyTied, next_free_identifier, parent_account_register
 from core.channels import Channel
 from core.http import RequestFacts
+from core.ratelimits import AttemptLimit
 from notifications.services import notification_send
-from recovery import codes, tasks
+from recovery import tasks
 from recovery.errors import (
     AlreadyRegistered,
     BirthDateMismatch,
@@ -41,7 +46,7 @@ from recovery.errors import (
     NoLegalChild,
     TooManyWrongBirthDates,
 )
-from recovery.flows.base import SessionFlow, now_ts
+from recovery.flows.base import SessionFlow, new_journey, now_ts
 from recovery.models import VerificationCode
 
 SESSION_KEY = "recovery.signup"
@@ -50,6 +55,12 @@ PURPOSE = VerificationCode.Purpose.SIGNUP
 # does not buy three more for a day.
 MAX_WRONG_BIRTH_DATES = 3
 BLOCK_AFTER_WRONG_DATES = timedelta(days=1)
+# Counted per mobile for that day, outside the session (core.ratelimits.AttemptLimit).
+BIRTH_DATE_TRIES = AttemptLimit(
+    name="signup-birth-dates",
+    limit=MAX_WRONG_BIRTH_DATES,
+    window_seconds=int(BLOCK_AFTER_WRONG_DATES.total_seconds()),
+)
 
 __all__ = [
     "AlreadyRegistered",
@@ -93,13 +104,16 @@ class SignupFlow(SessionFlow):
                 "last_name": last_name.strip()[:150],
                 "first_name": first_name.strip()[:150],
                 "mobile": mobile,
+                "journey": new_journey(),
                 "started_at": now_ts(),
                 "sent_at": now_ts(),
-                "attempts": 0,
             }
         )
-        tasks.deliver_signup_code.delay_on_commit(
-            last_name.strip()[:150], first_name.strip()[:150], mobile, ip_address
+        tasks.enqueue_signup_code(
+            last_name=last_name.strip()[:150],
+            first_name=first_name.strip()[:150],
+            mobile=mobile,
+            ip_address=ip_address,
         )
 
     def resend(self, *, ip_address: str) -> None:
@@ -116,14 +130,13 @@ class SignupFlow(SessionFlow):
     def confirm(self, candidate: str) -> None:
         """Check a typed code; a right one finds the records and opens the children step."""
         state = self.resume(Step.CODE)
-        self._refuse_when_out_of_tries(state)
-        recent = codes.recent_codes(
+        self._check_code(
+            state,
             VerificationCode.objects.filter(
                 purpose=PURPOSE, channel=Channel.SMS, destination=state["mobile"], user=None
-            )
+            ),
+            candidate,
         )
-        if codes.code_redeem(recent, candidate, now=timezone.now()) is None:
-            self._count_wrong_try(state, recent[0] if recent else None)
         self._open_children_step(state)
 
     def _open_children_step(self, state: dict[str, Any]) -> None:
@@ -136,11 +149,12 @@ class SignupFlow(SessionFlow):
         if not legal_children(guardian_ids):
             self.clear()
             raise NoLegalChild
-        if AuditEvent.objects.filter(
+        blocked = AuditEvent.objects.filter(
             event_type=AuditEvent.Type.SIGNUP_BLOCKED,
             created_at__gte=timezone.now() - BLOCK_AFTER_WRONG_DATES,
             details__mobile=state["mobile"],
-        ).exists():
+        ).exists()
+        if blocked or BIRTH_DATE_TRIES.used(state["mobile"]) >= MAX_WRONG_BIRTH_DATES:
             self.clear()
             raise TooManyWrongBirthDates
         self._grant(  # the session now sees school records
@@ -148,7 +162,7 @@ class SignupFlow(SessionFlow):
                 "step": Step.CHILDREN,
                 "mobile": state["mobile"],
                 "guardian_ids": guardian_ids,
-                "wrong_dates": 0,
+                "journey": new_journey(),
                 "started_at": now_ts(),
             }
         )
@@ -171,13 +185,39 @@ class SignupFlow(SessionFlow):
         confirmed = [sid for sid, answer in decisions.items() if answer.is_legal_guardian]
         if not confirmed:
             raise NoChildConfirmed
-        wrong = [sid for sid in confirmed if decisions[sid].birth_date != children[sid].birth_date]
+        mobile, passed_key = state["mobile"], f"signup-children-passed:{self._journey(state)}"
+        wrong: list[int] = []
+        with transaction.atomic():
+            # One family's answers are checked one at a time, on a lock of its school records:
+            # a parallel post waits here, then reads the count and the outcome the previous
+            # ones left outside the session, and is refused without comparing when it must be.
+            list(
+                Guardian.objects.select_for_update()
+                .filter(pk__in=state["guardian_ids"])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            if cache.get(passed_key):
+                return  # a parallel post of this journey passed: nothing more to compare
+            used = BIRTH_DATE_TRIES.used(mobile)
+            if used < MAX_WRONG_BIRTH_DATES:
+                wrong = [
+                    sid
+                    for sid in confirmed
+                    if decisions[sid].birth_date != children[sid].birth_date
+                ]
+                if wrong:
+                    BIRTH_DATE_TRIES.reserve(mobile, len(wrong))
+                    used += len(wrong)
+                else:
+                    cache.set(passed_key, True, timeout=int(self.lifetime.total_seconds()))
+        if used >= MAX_WRONG_BIRTH_DATES:
+            if wrong:  # this post is the one that used the last try
+                self._end_for_wrong_dates(state, ip_address, used)
+            self.clear()
+            raise TooManyWrongBirthDates
         if wrong:
-            state["wrong_dates"] += len(wrong)
-            if state["wrong_dates"] >= MAX_WRONG_BIRTH_DATES:
-                self._end_for_wrong_dates(state, ip_address)
-            self._save(state)
-            raise BirthDateMismatch(wrong, MAX_WRONG_BIRTH_DATES - state["wrong_dates"])
+            raise BirthDateMismatch(wrong, MAX_WRONG_BIRTH_DATES - used)
         state.update(
             step=Step.PASSWORD,
             confirmed_ids=sorted(confirmed),
@@ -186,7 +226,9 @@ class SignupFlow(SessionFlow):
         )
         self._save(state)
 
-    def _end_for_wrong_dates(self, state: dict[str, Any], ip_address: str) -> None:
+    def _end_for_wrong_dates(
+        self, state: dict[str, Any], ip_address: str, wrong_dates: int
+    ) -> NoReturn:
         guardian = (
             Guardian.objects.filter(pk__in=state["guardian_ids"])
             .select_related("establishment")
@@ -199,7 +241,7 @@ class SignupFlow(SessionFlow):
             details={
                 "guardians": state["guardian_ids"],
                 "mobile": state["mobile"],
-                "wrong_dates": state["wrong_dates"],
+                "wrong_dates": wrong_dates,
             },
         )
         self.clear()

@@ -132,9 +132,11 @@ def forgot_password_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         flow.finish(new_password=form.cleaned_data["new_password1"], facts=request_facts(request))
         return redirect("recovery:forgot_password_done")
-    return render(
-        request, "recovery/new_password.html", {"form": form}, status=form_status(request)
-    )
+    context: dict[str, object] = {"form": form}
+    if request.user.is_authenticated and request.user.pk != user.pk:
+        # A link opened in a browser signed in as someone else: say whose password changes.
+        context.update(signed_in_as=request.user.get_username(), reset_for=user.identifier)
+    return render(request, "recovery/new_password.html", context, status=form_status(request))
 
 
 @public

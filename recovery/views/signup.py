@@ -190,7 +190,7 @@ def signup_password(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         facts = request_facts(request)
         user = flow.finish(password=form.cleaned_data["new_password1"], facts=facts)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.PortalBackend")
         audit_event_record(
             event_type=AuditEvent.Type.LOGIN_SUCCEEDED,
             subject=user,

@@ -18,7 +18,7 @@ What is known of the structure::
 
 Parsing is safe and flat: defusedxml refuses any DTD, entity or external reference (billion
 laughs, XXE), the encoding is the one the XML declaration names (ISO-8859-15 usually), and
-every record under ``DONNEES`` is dropped from the tree as soon as it is read.
+every element outside the record being read is dropped from the tree as soon as it is read.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,6 +41,9 @@ DESCRIPTIONS = {
     "guardians": gettext_lazy("responsables SIECLE"),
 }
 DIVISION = "D"
+RECORD_DEPTH = 3  # BEE_*/DONNEES/<section>/<record>
+DEFAULT_MAX_ELEMENTS = 2_000_000
+MAX_RECORD_ELEMENTS = 10_000  # a student or guardian record holds a few dozen
 
 
 def _texts(element: Element) -> dict[str, str | None]:
@@ -206,15 +210,40 @@ class _Reader:
         return parsed
 
 
+def _too_many_elements(name: str, limit: int) -> RosterFileError:
+    return _file_error(
+        name,
+        _(
+            "le fichier contient trop d'éléments XML (%(max)s au plus) : ce n'est pas un export "
+            "SIECLE ordinaire ; téléchargez à nouveau l'export depuis SIECLE"
+        )
+        % {"max": f"{limit:,}".replace(",", "\u202f")},
+    )
+
+
 def parse_siecle(name: str, stream: IO[bytes], *, expected_uai: str) -> ParsedFile:
-    """Read one BEE export; raise RosterFileError if it is corrupt, unsafe or another school's."""
+    """Read one BEE export; raise RosterFileError if it is corrupt, unsafe or another school's.
+
+    Memory stays flat whatever the file: every element that ends at most three levels deep
+    (sections, records, and whatever else sits outside the records) is dropped from the tree
+    once read, so only the record being read is ever held; the elements of the whole file
+    (``ROSTER_IMPORT_MAX_ELEMENTS``) and of one record (``MAX_RECORD_ELEMENTS``) are capped.
+    """
     reader: _Reader | None = None
     stack: list[Element] = []
+    limit = int(getattr(settings, "ROSTER_IMPORT_MAX_ELEMENTS", DEFAULT_MAX_ELEMENTS))
+    elements = in_record = 0
     try:
         for event, element in iterparse(
             stream, events=("start", "end"), forbid_dtd=True, forbid_entities=True
         ):
             if event == "start":
+                elements += 1
+                in_record += len(stack) > RECORD_DEPTH
+                if elements > limit:
+                    raise _too_many_elements(name, limit)
+                if in_record > MAX_RECORD_ELEMENTS:
+                    raise _too_many_elements(name, MAX_RECORD_ELEMENTS)
                 if reader is None:
                     reader = _Reader(_parsed_file(name, element.tag), expected_uai)
                 elif len(stack) == 1 and element.tag == "DONNEES" and reader.parsed.uai is None:
@@ -227,9 +256,12 @@ def parse_siecle(name: str, stream: IO[bytes], *, expected_uai: str) -> ParsedFi
             depth = len(stack)
             if depth == 2 and element.tag == "UAJ" and stack[1].tag == "PARAMETRES":
                 reader.uaj(element.text)
-            elif depth == 3 and stack[1].tag == "DONNEES":
+            elif depth == RECORD_DEPTH and stack[1].tag == "DONNEES":
                 reader.record(stack[2].tag, element)
-                stack[2].remove(element)
+            if 1 <= depth <= RECORD_DEPTH:  # read: drop it, whatever it was
+                stack[-1].remove(element)
+            if depth == RECORD_DEPTH:
+                in_record = 0
     except DefusedXmlException as exc:  # a ValueError: catch it first
         raise _file_error(
             name, _("le fichier contient une DTD ou des entités XML, refusées par sécurité")

@@ -134,8 +134,20 @@ def test_the_session_is_renewed_at_login(client: Client, parent: User) -> None:
     assert client.session.session_key != before
 
 
-def test_a_nul_byte_in_the_identifier_is_refused_and_audited_safely(client: Client) -> None:
+def test_a_nul_byte_in_the_identifier_is_refused_and_audited_safely(
+    client: Client, parent: User
+) -> None:
     response = post_login(client, "patrick\x00.dupont1", "x")
     assert response.status_code == HTTPStatus.BAD_REQUEST
     event = AuditEvent.objects.get(event_type="login_failed")
     assert event.details["identifier"] == "patrick.dupont1"
+
+
+def test_the_journal_keeps_no_identifier_that_is_no_account(client: Client, parent: User) -> None:
+    for typed in ("Cartable-Bleu-2026", "patrick.dupont2", "personne.inconnue1"):
+        post_login(client, typed, "x")
+    assert [event.details for event in AuditEvent.objects.filter(event_type="login_failed")] == [
+        {},
+        {},
+        {},
+    ]

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.demo import STAFF_PASSWORD, seed_demo
 from accounts.models import AuditEvent, Establishment, StaffInvitation, StaffMembership, User
 from accounts.roles import HEAD_GROUP, SECRETARIAT_GROUP
+from accounts.services import user_email_set
 from console.staff import StaffNotAllowed, staff_member_create
 from core.http import RequestFacts
 from tests.accounts.enrolment_support import enrol, invitation_path
@@ -125,8 +126,7 @@ def test_a_new_invitation_resets_the_second_factor_at_once_audited_and_told(  # 
     )
     enrol(console, invitation_path(claire), password=STAFF_PASSWORD)
     assert console.get(reverse("admin:index")).status_code == HTTPStatus.OK
-    claire.email = "claire.bernard@exemple.fr"
-    claire.save(update_fields=["email"])
+    user_email_set(user=claire, email="claire.bernard@exemple.fr", verified=False)
     admin = User.objects.get(identifier="admin.academie1")
     academie = Client()
     academie.force_login(admin)
@@ -201,8 +201,7 @@ def test_a_head_creates_and_reinvites_a_secretary_of_their_school_without_seeing
     claire = User.objects.get(identifier="claire.bernard1")
     run_action(head, "reinvite", [claire])  # no address: the head could not hand the link over
     assert not StaffInvitation.objects.filter(user=claire, created_by__isnull=False).exists()
-    claire.email = "claire.bernard@exemple.fr"
-    claire.save(update_fields=["email"])
+    user_email_set(user=claire, email="claire.bernard@exemple.fr", verified=False)
     run_action(head, "reinvite", [claire])
     assert StaffInvitation.objects.filter(user=claire, created_by__identifier="isabelle.roux1")
     run_action(head, "deactivate", [claire])

@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import ADMIN_PASSWORD, STAFF_PASSWORD, seed_demo
 from accounts.models import AuditEvent, StaffInvitation, StaffMembership, User
+from accounts.services import user_email_set
 from accounts.session_store import SessionStore
 from accounts.twofactor.invitations import INVITATION_LIFETIME
 from console.enrolment.flow import CodeIncorrect, NoInvitationOpened, StaffEnrolmentFlow
@@ -156,8 +157,7 @@ def test_an_invitation_dies_when_the_address_changes(
     client: Client, newcomer: tuple[User, str]
 ) -> None:
     member, link = newcomer
-    member.email = "autre@exemple.fr"
-    member.save(update_fields=["email"])
+    user_email_set(user=member, email="autre@exemple.fr", verified=False)
     client.get(path_of(link))
     assert client.get(reverse("console:invitation")).status_code == HTTPStatus.BAD_REQUEST
 

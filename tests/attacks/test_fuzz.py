@@ -226,6 +226,7 @@ def steps(
         reverse("myaccount:change_password"),
         ("current_password", "new_password1", "new_password2"),
         signed_in,
+        audited=True,  # a wrong current password is journaled (accounts.password_checks)
     )
     found["change e-mail"] = Step(reverse("myaccount:change_email"), ("email",), signed_in)
     found["verify e-mail"] = Step(reverse("myaccount:verify_email"), (), signed_in)

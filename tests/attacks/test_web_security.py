@@ -283,6 +283,9 @@ def _assert_not_frameable_and_hardened(response) -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = dict(item.strip().split("=", 1) for item in response["Permissions-Policy"].split(","))
+    assert policy["camera"] == policy["microphone"] == policy["geolocation"] == "()"
+    assert policy["publickey-credentials-get"] == "(self)"
 
 
 def test_every_page_refuses_to_be_framed_and_sends_the_security_headers(
@@ -474,3 +477,32 @@ def test_a_parent_never_reaches_the_console(settings) -> None:
         _deactivate_everyone(client)
         assert User.objects.filter(is_active=True).count() == active
         assert not Guardian.objects.filter(account__is_active=False).exists()
+
+
+# --- Item 17 ------------------------------------------------------------------------------
+
+
+def test_static_files_and_the_413_page_send_the_permissions_policy_too(settings) -> None:
+    settings.REQUEST_BODY_MAX_BYTES = 100
+    big = Client().post(reverse("accounts:login"), {"identifier": "x" * 500})
+    assert big.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    assert "camera=()" in big["Permissions-Policy"]
+
+
+def test_a_reset_link_opened_while_signed_in_as_someone_else_says_so(
+    student: User, parent: User, delivered
+) -> None:
+    from tests.recovery.conftest import ask_reset
+
+    with delivered():
+        ask_reset(Client(), student.identifier, channel="email")
+    link = last_link()
+    elsewhere, own = Client(), Client()
+    elsewhere.force_login(parent)
+    own.force_login(student)
+    warned = html.unescape(elsewhere.get(link, follow=True).content.decode())
+    assert "connecté(e) avec un autre compte" in warned
+    assert f"« {parent.identifier} »" in warned and f"« {student.identifier} »" in warned
+    not_warned = html.unescape(own.get(link, follow=True).content.decode())
+    assert "Choisir un nouveau mot de passe" in not_warned
+    assert "autre compte" not in not_warned

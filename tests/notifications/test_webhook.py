@@ -90,3 +90,28 @@ def test_a_report_for_an_unknown_message_changes_nothing(client: Client) -> None
 def test_the_webhook_refuses_get(client: Client) -> None:
     response = client.get(reverse("notifications:twilio_status"))
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+@pytest.mark.parametrize(
+    "sid", ["SM" + "a" * 31 + "\x00", "\x00", "SM" + "a" * 32 + "\x00", "x" * 5000, ""]
+)
+def test_a_signed_report_whose_sid_is_not_a_message_id_is_a_400_not_a_500(
+    client: Client, sent: Notification, sid: str
+) -> None:
+    params = {"MessageSid": sid, "MessageStatus": "delivered"}
+    signature = RequestValidator(TOKEN).compute_signature(
+        "https://portail.exemple.fr/webhooks/twilio/status/", params
+    )
+    response = client.post(
+        reverse("notifications:twilio_status"), params, HTTP_X_TWILIO_SIGNATURE=signature
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    sent.refresh_from_db()
+    assert sent.status == Notification.Status.SENT
+
+
+def test_an_error_code_that_is_not_a_number_is_dropped(client: Client, sent: Notification) -> None:
+    assert callback(client, "failed", ErrorCode="30003\x00").status_code == HTTPStatus.NO_CONTENT
+    sent.refresh_from_db()
+    assert sent.status == Notification.Status.FAILED
+    assert sent.last_error_code == "undelivered"

@@ -10,6 +10,7 @@ import pytest
 from django.db import OperationalError
 
 from accounts.models import User
+from core import crypto
 from notifications.backends.sms import LocmemSmsBackend
 from recovery import tasks
 from recovery.deliveries import password_reset as forgot_password
@@ -31,7 +32,17 @@ def test_a_password_reset_task_retries_when_the_database_is_restarting(
 
     monkeypatch.setattr(tasks, "password_reset_deliver", once_unreachable)
 
-    tasks.deliver_password_reset.apply(args=(parent.identifier, "sms"), throw=False)
+    sealed = crypto.seal(
+        {"identifier": parent.identifier, "channel": "sms", "ip_address": ""},
+        purpose=tasks.SEAL_PURPOSE,
+    )
+    tasks.deliver_password_reset.apply(args=(sealed,), throw=False)
 
     assert calls == [parent.identifier, parent.identifier]
+    assert len(LocmemSmsBackend.outbox) == 1
+
+
+def test_a_task_queued_in_clear_before_an_upgrade_is_still_delivered(parent: User) -> None:
+    tasks.deliver_password_reset.apply(args=(parent.identifier, "sms"), throw=False)
+
     assert len(LocmemSmsBackend.outbox) == 1

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_email_set
 from notifications.backends.sms import LocmemSmsBackend
 from recovery.models import VerificationCode
 from tests.recovery.conftest import (
@@ -125,8 +126,7 @@ def test_a_student_who_asks_by_sms_is_told_by_email_what_to_do(
 def test_a_parent_without_a_verified_email_is_told_by_sms_what_to_do(
     client: Client, parent: User, delivered
 ) -> None:
-    parent.email = "patrick@exemple.fr"  # typed once, never verified
-    parent.save(update_fields=["email"])
+    user_email_set(user=parent, email="patrick@exemple.fr", verified=False)  # never verified
     with delivered():
         response = ask_reset(client, parent.identifier, channel="email")
     assert response["Location"] == reverse("recovery:forgot_password_sent")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
+from accounts.services import user_email_set
 from notifications.backends.sms import LocmemSmsBackend
 from recovery.models import VerificationCode
 from tests.conftest import DEMO_PASSWORD
@@ -71,10 +72,9 @@ def test_it_accepts_a_code_pasted_with_spaces_and_full_width_digits(
 def test_after_the_reset_other_sessions_end_and_every_channel_is_told(
     client: Client, parent: User, delivered
 ) -> None:
-    parent.email = "patrick@exemple.fr"
-    parent.email_verified_at = timezone.now()
+    user_email_set(user=parent, email="patrick@exemple.fr", verified=True)
     parent.must_change_password = True
-    parent.save(update_fields=["email", "email_verified_at", "must_change_password"])
+    parent.save(update_fields=["must_change_password"])
     elsewhere = Client()
     assert login(elsewhere, parent.identifier, DEMO_PASSWORD).status_code == HTTPStatus.FOUND
 

@@ -249,3 +249,30 @@ def test_a_new_code_does_not_buy_three_more_birth_dates_for_a_day(college, deliv
         _flow_at_children(delivered)
     with time_machine.travel(later + signup.BLOCK_AFTER_WRONG_DATES):
         assert _flow_at_children(delivered).step() == Step.CHILDREN
+
+
+def test_wrong_dates_add_up_across_flows_of_one_number(college, delivered) -> None:
+    """Counted per mobile outside the session: two wrong dates, a new code, and the third
+    wrong date of the day ends it (the session used to start again from zero)."""
+    yanis = nadia_family(college).children[0]
+    wrong = {yanis.pk: Decision(True, dt.date(2011, 11, 24))}
+    first = _flow_at_children(delivered)
+    for remaining in (2, 1):
+        with pytest.raises(signup.BirthDateMismatch) as caught:
+            first.confirm_children(wrong)
+        assert caught.value.remaining == remaining
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        second = _flow_at_children(delivered)
+        with pytest.raises(signup.TooManyWrongBirthDates):
+            second.confirm_children(wrong)
+    assert AuditEvent.objects.filter(event_type="signup_blocked").count() == 1
+
+
+def test_a_right_date_after_two_wrong_ones_still_passes(college, delivered) -> None:
+    yanis = nadia_family(college).children[0]
+    flow = _flow_at_children(delivered)
+    for _try in range(2):
+        with pytest.raises(signup.BirthDateMismatch):
+            flow.confirm_children({yanis.pk: Decision(True, dt.date(2011, 11, 24))})
+    flow.confirm_children({yanis.pk: Decision(True, YANIS_BORN)})
+    assert flow.step() == Step.PASSWORD

@@ -95,6 +95,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "HOME": str(root),
             "DJANGO_SETTINGS_MODULE": "educonnect.settings",
             "SECRET_KEY": SECRET_KEY,
+            "SMS_CONSOLE_ALLOWED": "true",  # gunicorn sends nothing; the workers use twilio
             "ALLOWED_HOSTS": "127.0.0.1",
             "DATABASE_URL": postgres.database_url(),
             "REDIS_URL": redis_server.url,

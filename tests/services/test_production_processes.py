@@ -36,6 +36,7 @@ def gunicorn(tmp_path: Path) -> Iterator[str]:
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
         "SECRET_KEY": "production-like-" + "k" * 50,
+        "SMS_BACKEND": "locmem",  # production refuses the console backend
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": (
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"

@@ -133,21 +133,25 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
 
 
 def start_gunicorn(
-    env: dict[str, str], log_path: Path, *, workers: int = 2, port: int | None = None
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    workers: int = 2,
+    threads: int = 1,
+    access_log: bool = False,
+    port: int | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """gunicorn as docker-compose runs it, in its own process group; returns once /healthz
-    answers, with the process and its base URL."""
+    """gunicorn as docker-compose runs it (from the project directory, so with its
+    gunicorn.conf.py), in its own process group; returns once /healthz answers, with the
+    process and its base URL. ``threads`` > 1 serves requests of one worker in parallel;
+    ``access_log`` writes the access log into ``log_path`` as docker-compose's web does."""
     port = port or free_port()
+    options = [f"--bind=127.0.0.1:{port}", f"--workers={workers}", f"--threads={threads}"]
+    if access_log:
+        options.append("--access-logfile=-")
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "educonnect.wsgi",
-                f"--bind=127.0.0.1:{port}",
-                f"--workers={workers}",
-            ],
+            [sys.executable, "-m", "gunicorn", "educonnect.wsgi", *options],
             cwd=PROJECT_DIR,
             env=env,
             stdin=subprocess.DEVNULL,
