@@ -51,6 +51,7 @@ class EventType:
     OIDC_BACKCHANNEL_LOGOUT_QUEUED = "oidc_backchannel_logout_queued"
     STAFF_INVITATION_SENT = "staff_invitation_sent"
     TWO_FACTOR_RESET = "two_factor_reset"
+    RENEWAL_CAMPAIGN_STARTED = "renewal_campaign_started"
 
 
 LABELS: dict[str, Promise] = {
@@ -92,6 +93,7 @@ LABELS: dict[str, Promise] = {
     EventType.OIDC_BACKCHANNEL_LOGOUT_QUEUED: _("Déconnexion des services demandée"),
     EventType.STAFF_INVITATION_SENT: _("Invitation du personnel à activer son accès envoyée"),
     EventType.TWO_FACTOR_RESET: _("Double authentification réinitialisée"),
+    EventType.RENEWAL_CAMPAIGN_STARTED: _("Campagne de renouvellement des mots de passe lancée"),
 }
 
 

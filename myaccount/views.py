@@ -55,7 +55,12 @@ def change_password(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, user)
             messages.success(request, _("Votre mot de passe a été modifié."))
             return redirect("myaccount:account")
-    context = {"form": form, "forced": user.must_change_password}
+    context = {
+        "form": form,
+        "forced": user.must_change_password,
+        # Forced by a renewal campaign on a password the owner chose, not a temporary one.
+        "renewal": user.renewal_campaign_id is not None and user.activated_at is not None,
+    }
     return render(request, "myaccount/change_password.html", context, status=_status(request))
 
 
