@@ -133,9 +133,15 @@ def preview(
 ) -> tuple[int, list[EstablishmentProgress]]:
     """How many accounts a campaign would mark now, in all and per establishment (each row's
     ``total``; a parent of two schools counts in both rows, once in all)."""
-    accounts = concerned_accounts(establishments=establishments, kinds=kinds, cutoff_at=cutoff_at)
-    rows = per_establishment(accounts=accounts, establishments=establishments)
-    return accounts.count(), rows
+    total = concerned_accounts(
+        establishments=establishments, kinds=kinds, cutoff_at=cutoff_at
+    ).count()
+    rows = per_establishment(
+        accounts={"password_changed_at__lt": cutoff_at},
+        kinds=kinds,
+        establishments=establishments,
+    )
+    return total, rows
 
 
 def progress(
@@ -145,56 +151,77 @@ def progress(
 
     Still to change: the account still must change its password (a temporary password the
     secretariat sets meanwhile keeps it there); changed: it has set its own since."""
-    accounts = User.objects.filter(renewal_campaign=campaign)
-    totals = accounts.aggregate(
+    totals = User.objects.filter(renewal_campaign=campaign).aggregate(
         to_change=Count("pk", filter=Q(must_change_password=True)),
         changed=Count("pk", filter=Q(must_change_password=False)),
     )
-    schools = None if campaign.is_academie_wide else list(campaign.establishments.all())
-    rows = per_establishment(accounts=accounts, establishments=schools)
+    rows = per_establishment(
+        accounts={"renewal_campaign": campaign},
+        kinds=campaign.kinds,
+        establishments=None if campaign.is_academie_wide else list(campaign.establishments.all()),
+    )
     return EstablishmentProgress(None, totals["to_change"], totals["changed"]), rows
 
 
 def per_establishment(
-    *, accounts: QuerySet[User], establishments: Sequence[Establishment] | None
+    *,
+    accounts: dict[str, object],
+    kinds: str,
+    establishments: Sequence[Establishment] | None,
 ) -> list[EstablishmentProgress]:
-    """Group ``accounts`` by the establishment of the student, or of each record of the parent
-    (a parent of two schools counts in both), within ``establishments`` (None: all, and the
-    accounts tied to none in a row of their own)."""
+    """Count the accounts matching the ``accounts`` lookups by the establishment of the student,
+    or of each record of the parent (a parent of two schools counts in both), within
+    ``establishments`` (None: all, and the accounts tied to none in a row of their own).
+
+    Plain joins grouped by establishment, one query per kind: the planner reads each table
+    once whatever the number of accounts."""
     schools = None if establishments is None else [school.pk for school in establishments]
     counts: dict[int | None, list[int]] = {}
-    students = accounts.filter(kind=User.Kind.STUDENT, student__isnull=False)
-    if schools is not None:
-        students = students.filter(student__establishment__in=schools)
-    for row in students.values("student__establishment").annotate(
-        to_change=Count("pk", filter=Q(must_change_password=True)),
-        changed=Count("pk", filter=Q(must_change_password=False)),
-    ):
-        _add(counts, row["student__establishment"], row["to_change"], row["changed"])
-    guardians = Guardian.objects.filter(account__in=accounts.filter(kind=User.Kind.PARENT))
-    if schools is not None:
-        guardians = guardians.filter(establishment__in=schools)
-    for row in guardians.values("establishment").annotate(
-        to_change=Count("account", filter=Q(account__must_change_password=True), distinct=True),
-        changed=Count("account", filter=Q(account__must_change_password=False), distinct=True),
-    ):
-        _add(counts, row["establishment"], row["to_change"], row["changed"])
-    if schools is None:
-        no_record = ~Exists(Guardian.objects.filter(account=OuterRef("pk")))
-        unattached = accounts.filter(
-            Q(kind=User.Kind.STUDENT, student__isnull=True) | Q(no_record, kind=User.Kind.PARENT)
-        ).aggregate(
+    if kinds in (Kinds.STUDENTS, Kinds.BOTH):
+        students = User.objects.filter(kind=User.Kind.STUDENT, student__isnull=False, **accounts)
+        if schools is not None:
+            students = students.filter(student__establishment__in=schools)
+        for row in students.values("student__establishment").annotate(
             to_change=Count("pk", filter=Q(must_change_password=True)),
             changed=Count("pk", filter=Q(must_change_password=False)),
-        )
-        if unattached["to_change"] or unattached["changed"]:
-            _add(counts, None, unattached["to_change"], unattached["changed"])
+        ):
+            _add(counts, row["student__establishment"], row["to_change"], row["changed"])
+    if kinds in (Kinds.PARENTS, Kinds.BOTH):
+        on_account = {f"account__{lookup}": value for lookup, value in accounts.items()}
+        guardians = Guardian.objects.filter(account__kind=User.Kind.PARENT, **on_account)
+        if schools is not None:
+            guardians = guardians.filter(establishment__in=schools)
+        for row in guardians.values("establishment").annotate(
+            to_change=Count("account", filter=Q(account__must_change_password=True), distinct=True),
+            changed=Count("account", filter=Q(account__must_change_password=False), distinct=True),
+        ):
+            _add(counts, row["establishment"], row["to_change"], row["changed"])
+    if schools is None:
+        _add_unattached(counts, accounts=accounts, kinds=kinds)
     names = Establishment.objects.in_bulk([pk for pk in counts if pk is not None])
     rows = [
         EstablishmentProgress(names[pk] if pk is not None else None, *pair)
         for pk, pair in counts.items()
     ]
     return sorted(rows, key=lambda row: (row.establishment is None, str(row.establishment)))
+
+
+def _add_unattached(
+    counts: dict[int | None, list[int]], *, accounts: dict[str, object], kinds: str
+) -> None:
+    """Académie-wide only: students tied to no student record, parents to no guardian one."""
+    unattached = Q(pk__in=[])
+    if kinds in (Kinds.STUDENTS, Kinds.BOTH):
+        unattached |= Q(kind=User.Kind.STUDENT, student__isnull=True)
+    if kinds in (Kinds.PARENTS, Kinds.BOTH):
+        no_record = ~Exists(Guardian.objects.filter(account=OuterRef("pk")))
+        unattached |= Q(no_record, kind=User.Kind.PARENT)
+    found = User.objects.filter(unattached, **accounts).aggregate(
+        to_change=Count("pk", filter=Q(must_change_password=True)),
+        changed=Count("pk", filter=Q(must_change_password=False)),
+    )
+    if found["to_change"] or found["changed"]:
+        _add(counts, None, found["to_change"], found["changed"])
 
 
 def _add(counts: dict[int | None, list[int]], pk: int | None, to_change: int, changed: int) -> None:
