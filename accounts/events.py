@@ -53,6 +53,7 @@ class EventType:
     TWO_FACTOR_RESET = "two_factor_reset"
     CURRENT_PASSWORD_FAILED = "current_password_failed"
     EMAIL_BLOCKED = "email_blocked"
+    RENEWAL_CAMPAIGN_STARTED = "renewal_campaign_started"
 
 
 LABELS: dict[str, Promise] = {
@@ -96,6 +97,7 @@ LABELS: dict[str, Promise] = {
     EventType.TWO_FACTOR_RESET: _("Double authentification réinitialisée"),
     EventType.CURRENT_PASSWORD_FAILED: _("Mot de passe actuel incorrect (Mon compte)"),
     EventType.EMAIL_BLOCKED: _("E-mail bloqué (budget dépassé)"),
+    EventType.RENEWAL_CAMPAIGN_STARTED: _("Campagne de renouvellement des mots de passe lancée"),
 }
 
 

@@ -205,6 +205,19 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
     email_key = models.CharField(max_length=320, blank=True, db_index=True, editable=False)
     email_verified_at = models.DateTimeField(_("e-mail vérifié le"), null=True, blank=True)
     must_change_password = models.BooleanField(_("doit changer son mot de passe"), default=False)
+    password_changed_at = models.DateTimeField(
+        _("mot de passe défini le"), default=timezone.now, db_index=True
+    )
+    # The renewal campaign that last required a new password of this account (console app):
+    # set in the campaign's single UPDATE, so its progress is a cheap count on this column.
+    renewal_campaign = models.ForeignKey(
+        "console.RenewalCampaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name=_("campagne de renouvellement"),
+    )
     activated_at = models.DateTimeField(_("activé le"), null=True, blank=True)
     student = models.OneToOneField(
         Student,

@@ -96,7 +96,8 @@ def user_set_password(*, user: User, password: str, must_change: bool = False) -
     account the school created: whoever created it, it is the owner's from then on."""
     user.set_password(password)
     user.must_change_password = must_change
-    fields = ["password", "must_change_password"]
+    user.password_changed_at = timezone.now()
+    fields = ["password", "must_change_password", "password_changed_at"]
     if not must_change and user.activated_at is None:
         user.activated_at = timezone.now()
         fields.append("activated_at")

@@ -13,6 +13,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User, UserSession
@@ -69,3 +70,17 @@ def active_sessions(user: User) -> list[UserSession]:
     cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
     UserSession.objects.filter(user=user, last_seen_at__lt=cutoff).delete()
     return list(UserSession.objects.filter(user=user))
+
+
+def sessions_end_all(*, users: QuerySet[User]) -> int:
+    """End every session of ``users`` in a few statements whatever their number (a renewal
+    campaign over a whole académie): the store's rows, then the listed ones; count them."""
+    rows = UserSession.objects.filter(user__in=users)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if hasattr(store, "get_model_class"):  # a database store: one DELETE
+        store.get_model_class().objects.filter(session_key__in=rows.values("session_key")).delete()
+    else:
+        for key in rows.values_list("session_key", flat=True):
+            _store(key).delete(key)
+    _total, per_model = rows.delete()
+    return per_model.get(UserSession._meta.label, 0)

@@ -76,7 +76,13 @@ def change_password(request: HttpRequest) -> HttpResponse:
 def _change_password_page(
     request: HttpRequest, form: PasswordChangeForm, status: int
 ) -> HttpResponse:
-    context = {"form": form, "forced": _user(request).must_change_password}
+    user = _user(request)
+    context = {
+        "form": form,
+        "forced": user.must_change_password,
+        # Forced by a renewal campaign on a password the owner chose, not a temporary one.
+        "renewal": user.renewal_campaign_id is not None and user.activated_at is not None,
+    }
     return render(request, "myaccount/change_password.html", context, status=status)
 
 

@@ -11,6 +11,7 @@ from console.admin import (  # noqa: F401 - imported for their registrations
     establishment,
     guardian,
     notification,
+    renewal_campaign,
     roster_correction,
     staff,
     staff_membership,

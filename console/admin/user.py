@@ -53,6 +53,8 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "email_verified_at",
         "is_active",
         "must_change_password",
+        "password_changed_at",
+        "renewal_campaign",
         "activated_at",
         "last_login",
         "date_joined",
@@ -103,7 +105,9 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         super().save_model(request, obj, form, change)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return flatten(self.fields) if not request.user.is_superuser else ["last_login"]
+        if not request.user.is_superuser:
+            return flatten(self.fields)
+        return ["last_login", "password_changed_at", "renewal_campaign"]
 
     def change_view(
         self,
