@@ -67,6 +67,7 @@ def seed_parents(count: int) -> None:
     from django.utils import timezone
 
     from accounts.models import Establishment, Guardian, User
+    from core.text import canonical_email
 
     now = timezone.now()
     with transaction.atomic():
@@ -80,6 +81,7 @@ def seed_parents(count: int) -> None:
                 first_name="Parent",
                 last_name="Charge",
                 email=parent.email,
+                email_key=canonical_email(parent.email),
                 email_verified_at=now,
                 activated_at=now,
                 password=make_password(None),
