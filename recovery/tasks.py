@@ -23,6 +23,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils import translation
 
 from core import crypto
 from recovery import codes
@@ -60,35 +61,51 @@ def _opened(sealed: str, legacy: tuple[str, ...], names: tuple[str, ...]) -> dic
     return {name: str(arguments.get(name, "")) for name in names}
 
 
+def _language(sealed: str, legacy: tuple[str, ...]) -> str:
+    """The language of the page the request came from, so the SMS or e-mail speaks it."""
+    arguments = {} if legacy else (crypto.unseal(sealed, purpose=SEAL_PURPOSE) or {})
+    language = str(arguments.get("language", ""))
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 @shared_task(name="recovery.deliver_password_reset", **DELIVERY_OPTIONS)
 def deliver_password_reset(sealed: str, *legacy: str) -> None:
     arguments = _opened(sealed, legacy, ("identifier", "channel", "ip_address"))
     if arguments:
-        password_reset_deliver(**arguments)
+        with translation.override(_language(sealed, legacy)):
+            password_reset_deliver(**arguments)
 
 
 @shared_task(name="recovery.deliver_identifier_reminder", **DELIVERY_OPTIONS)
 def deliver_identifier_reminder(sealed: str, *legacy: str) -> None:
     arguments = _opened(sealed, legacy, ("channel", "destination", "ip_address"))
     if arguments:
-        identifier_reminder_deliver(**arguments)
+        with translation.override(_language(sealed, legacy)):
+            identifier_reminder_deliver(**arguments)
 
 
 @shared_task(name="recovery.deliver_signup_code", **DELIVERY_OPTIONS)
 def deliver_signup_code(sealed: str, *legacy: str) -> None:
     arguments = _opened(sealed, legacy, ("last_name", "first_name", "mobile", "ip_address"))
     if arguments:
-        signup_code_deliver(**arguments)
+        with translation.override(_language(sealed, legacy)):
+            signup_code_deliver(**arguments)
+
+
+def _sealed(payload: dict[str, str]) -> str:
+    return crypto.seal(
+        {**payload, "language": translation.get_language() or ""}, purpose=SEAL_PURPOSE
+    )
 
 
 def enqueue_password_reset(*, identifier: str, channel: str, ip_address: str) -> None:
     payload = {"identifier": identifier, "channel": channel, "ip_address": ip_address}
-    deliver_password_reset.delay_on_commit(crypto.seal(payload, purpose=SEAL_PURPOSE))
+    deliver_password_reset.delay_on_commit(_sealed(payload))
 
 
 def enqueue_identifier_reminder(*, channel: str, destination: str, ip_address: str) -> None:
     payload = {"channel": channel, "destination": destination, "ip_address": ip_address}
-    deliver_identifier_reminder.delay_on_commit(crypto.seal(payload, purpose=SEAL_PURPOSE))
+    deliver_identifier_reminder.delay_on_commit(_sealed(payload))
 
 
 def enqueue_signup_code(*, last_name: str, first_name: str, mobile: str, ip_address: str) -> None:
@@ -98,4 +115,4 @@ def enqueue_signup_code(*, last_name: str, first_name: str, mobile: str, ip_addr
         "mobile": mobile,
         "ip_address": ip_address,
     }
-    deliver_signup_code.delay_on_commit(crypto.seal(payload, purpose=SEAL_PURPOSE))
+    deliver_signup_code.delay_on_commit(_sealed(payload))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import OperationalError
+from django.utils import translation
 
 from accounts.models import User
 from core import crypto
@@ -46,3 +47,16 @@ def test_a_task_queued_in_clear_before_an_upgrade_is_still_delivered(parent: Use
     tasks.deliver_password_reset.apply(args=(parent.identifier, "sms"), throw=False)
 
     assert len(LocmemSmsBackend.outbox) == 1
+
+
+def test_a_code_asked_from_an_english_page_is_sent_in_english_by_the_worker(
+    parent: User, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=False) as queued:
+        tasks.enqueue_password_reset(
+            identifier=parent.identifier, channel="sms", ip_address="203.0.113.9"
+        )
+    with translation.override("fr"), django_capture_on_commit_callbacks(execute=True):
+        for callback in queued:  # the worker runs later, in its own (default) language
+            callback()
+    assert "your code is" in LocmemSmsBackend.outbox[-1].body
