@@ -71,7 +71,12 @@ def test_the_broker_never_holds_what_was_typed(
         assert not any(secret in on_the_wire for secret in secrets), on_the_wire
         assert crypto.unseal(args[0], purpose=tasks.SEAL_PURPOSE) is not None
     opened = crypto.unseal(enqueued[0][1][0], purpose=tasks.SEAL_PURPOSE)
-    assert opened == {"identifier": parent.identifier, "channel": "sms", "ip_address": "127.0.0.1"}
+    assert opened == {
+        "identifier": parent.identifier,
+        "channel": "sms",
+        "ip_address": "127.0.0.1",
+        "language": "fr",  # the page's language, for the message the worker sends
+    }
 
 
 def _sealed(**arguments: str) -> str:
