@@ -121,10 +121,19 @@ class AttemptLimit:
     def _key(self, key: str) -> str:
         return f"attempts:{self.name}:{hashed(key)}"
 
+    def _start_or_renew(self, cache_key: str) -> None:
+        """The window runs from the first try, by the clock of this process (the cache's own
+        expiry is only a backstop): a window that is over starts again from zero."""
+        started = cache.get(f"{cache_key}:at")
+        if started is not None and time.time() - float(started) >= self.window_seconds:
+            cache.delete_many([cache_key, f"{cache_key}:at"])
+        cache.add(f"{cache_key}:at", time.time(), timeout=self.window_seconds)
+
     def reserve(self, key: str, count: int = 1) -> int | None:
         """Take ``count`` tries at once; returns how many were used before them, or None (and
         takes nothing) when none is left."""
         cache_key = self._key(key)
+        self._start_or_renew(cache_key)
         cache.add(cache_key, 0, timeout=self.window_seconds)
         try:
             total = int(cache.incr(cache_key, count))
@@ -139,10 +148,15 @@ class AttemptLimit:
         return before
 
     def used(self, key: str) -> int:
-        return int(cache.get(self._key(key), 0))
+        cache_key = self._key(key)
+        started = cache.get(f"{cache_key}:at")
+        if started is not None and time.time() - float(started) >= self.window_seconds:
+            return 0
+        return int(cache.get(cache_key, 0))
 
     def clear(self, key: str) -> None:
-        cache.delete(self._key(key))
+        cache_key = self._key(key)
+        cache.delete_many([cache_key, f"{cache_key}:at"])
 
 
 # --- Login throttling ---------------------------------------------------------------------
