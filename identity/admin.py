@@ -18,8 +18,8 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.settings import oauth2_settings
 
 from accounts.audit import audit_event_record
+from accounts.events import EventType
 from core.http import client_ip
-from identity import events
 from identity.models import BackchannelLogout, Client
 from identity.services import client_secret_rotate
 
@@ -93,7 +93,7 @@ class ClientAdmin(admin.ModelAdmin):
             setattr(request, _SECRET_ATTRIBUTE, secret)
         super().save_model(request, obj, form, change)
         audit_event_record(
-            event_type=events.CLIENT_CHANGED if change else events.CLIENT_CREATED,
+            event_type=EventType.OIDC_CLIENT_CHANGED if change else EventType.OIDC_CLIENT_CREATED,
             actor=request.user,  # type: ignore[arg-type]
             ip_address=client_ip(request),
             details={
@@ -154,7 +154,7 @@ class ClientAdmin(admin.ModelAdmin):
 
     def _audit_deletion(self, request: HttpRequest, obj: Client) -> None:
         audit_event_record(
-            event_type=events.CLIENT_DELETED,
+            event_type=EventType.OIDC_CLIENT_DELETED,
             actor=request.user,  # type: ignore[arg-type]
             ip_address=client_ip(request),
             details={"client": obj.name, "client_id": obj.client_id},

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.audit import audit_event_record
+from accounts.events import EventType
 from accounts.models import User
-from identity import events
 from identity.claims import pairwise_subject
 from identity.models import BackchannelLogout
 from identity.services import clients_signed_in, user_tokens_revoke
@@ -46,7 +46,7 @@ def logout_everywhere(user: User, reason: str) -> int:
         user_tokens_revoke(user=user)
         if clients:
             audit_event_record(
-                event_type=events.BACKCHANNEL_LOGOUT_QUEUED,
+                event_type=EventType.OIDC_BACKCHANNEL_LOGOUT_QUEUED,
                 subject=user,
                 details={"reason": reason, "services": ", ".join(c.name for c in clients)},
             )

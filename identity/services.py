@@ -16,8 +16,8 @@ from oauth2_provider.models import (
 )
 
 from accounts.audit import audit_event_record
+from accounts.events import EventType
 from accounts.models import User
-from identity import events
 from identity.models import Client, Consent
 
 AccessToken = get_access_token_model()
@@ -43,7 +43,7 @@ def consent_record(*, user: User, client: Client, scopes: list[str], ip_address:
         if created or not consent.covers(scopes):
             consent.scopes = " ".join(sorted(set(consent.scopes.split()) | set(scopes)))
             audit_event_record(
-                event_type=events.CONSENT_GRANTED,
+                event_type=EventType.OIDC_CONSENT_GRANTED,
                 subject=user,
                 actor=user,
                 ip_address=ip_address,
@@ -85,7 +85,7 @@ def consent_withdraw(*, user: User, client_id: int, ip_address: str = "") -> boo
         user_tokens_revoke(user=user, client=row.client)
         row.delete()
         audit_event_record(
-            event_type=events.CONSENT_WITHDRAWN,
+            event_type=EventType.OIDC_CONSENT_WITHDRAWN,
             subject=user,
             actor=user,
             ip_address=ip_address,
@@ -102,7 +102,7 @@ def client_secret_rotate(*, client: Client, actor: User, ip_address: str = "") -
         client.hash_client_secret = True
         client.save(update_fields=["client_secret", "hash_client_secret", "updated"])
         audit_event_record(
-            event_type=events.CLIENT_SECRET_ROTATED,
+            event_type=EventType.OIDC_CLIENT_SECRET_ROTATED,
             actor=actor,
             ip_address=ip_address,
             details={"client": client.name, "client_id": client.client_id},

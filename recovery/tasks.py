@@ -61,34 +61,36 @@ def _opened(sealed: str, legacy: tuple[str, ...], names: tuple[str, ...]) -> dic
     return {name: str(arguments.get(name, "")) for name in names}
 
 
-def _language(sealed: str, legacy: tuple[str, ...]) -> str:
-    """The language of the page the request came from, so the SMS or e-mail speaks it."""
-    arguments = {} if legacy else (crypto.unseal(sealed, purpose=SEAL_PURPOSE) or {})
-    language = str(arguments.get("language", ""))
+def _language(arguments: dict[str, str]) -> str:
+    """The language of the page the request came from (taken out of the arguments), so the
+    SMS or e-mail speaks it; a task queued before it was carried gets the default."""
+    language = arguments.pop("language", "")
     return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 @shared_task(name="recovery.deliver_password_reset", **DELIVERY_OPTIONS)
 def deliver_password_reset(sealed: str, *legacy: str) -> None:
-    arguments = _opened(sealed, legacy, ("identifier", "channel", "ip_address"))
+    arguments = _opened(sealed, legacy, ("identifier", "channel", "ip_address", "language"))
     if arguments:
-        with translation.override(_language(sealed, legacy)):
+        with translation.override(_language(arguments)):
             password_reset_deliver(**arguments)
 
 
 @shared_task(name="recovery.deliver_identifier_reminder", **DELIVERY_OPTIONS)
 def deliver_identifier_reminder(sealed: str, *legacy: str) -> None:
-    arguments = _opened(sealed, legacy, ("channel", "destination", "ip_address"))
+    arguments = _opened(sealed, legacy, ("channel", "destination", "ip_address", "language"))
     if arguments:
-        with translation.override(_language(sealed, legacy)):
+        with translation.override(_language(arguments)):
             identifier_reminder_deliver(**arguments)
 
 
 @shared_task(name="recovery.deliver_signup_code", **DELIVERY_OPTIONS)
 def deliver_signup_code(sealed: str, *legacy: str) -> None:
-    arguments = _opened(sealed, legacy, ("last_name", "first_name", "mobile", "ip_address"))
+    arguments = _opened(
+        sealed, legacy, ("last_name", "first_name", "mobile", "ip_address", "language")
+    )
     if arguments:
-        with translation.override(_language(sealed, legacy)):
+        with translation.override(_language(arguments)):
             signup_code_deliver(**arguments)
 
 

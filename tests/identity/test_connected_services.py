@@ -9,8 +9,8 @@ from django.test import Client as BrowserClient
 from django.urls import reverse
 from oauth2_provider.models import get_access_token_model
 
+from accounts.events import EventType
 from accounts.models import AuditEvent
-from identity import events
 from identity.models import Client, Consent
 from tests.identity.conftest import endpoint, make_flow
 
@@ -24,7 +24,7 @@ def test_it_lists_the_services_used_with_the_date(browser: BrowserClient, ent: C
     assert page.status_code == HTTPStatus.OK
     html = page.content.decode()
     assert "ENT du collège" in html and "Dernière utilisation" in html
-    assert AuditEvent.objects.filter(event_type=events.CONSENT_GRANTED).count() == 1
+    assert AuditEvent.objects.filter(event_type=EventType.OIDC_CONSENT_GRANTED).count() == 1
 
 
 def test_withdrawing_access_revokes_the_tokens_and_asks_consent_again(
@@ -39,7 +39,7 @@ def test_withdrawing_access_revokes_the_tokens_and_asks_consent_again(
     assert flow.session.get(endpoint("/oidc/infos/")).status_code == HTTPStatus.UNAUTHORIZED
     again = browser.get(flow.authorization_url()[len(endpoint("")) :])
     assert again.status_code == HTTPStatus.OK and b'name="allow"' in again.content
-    assert AuditEvent.objects.filter(event_type=events.CONSENT_WITHDRAWN).count() == 1
+    assert AuditEvent.objects.filter(event_type=EventType.OIDC_CONSENT_WITHDRAWN).count() == 1
 
 
 def test_one_cannot_withdraw_someone_elses_consent_or_post_garbage(

@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.test import Client as BrowserClient
 from django.urls import reverse
 
+from accounts.events import EventType
 from accounts.models import AuditEvent, User
 from accounts.services import user_create
-from identity import events
 from identity.keys import jwks
 from identity.models import Client, SigningKey
 from tests.identity.conftest import make_client, make_flow
@@ -63,7 +63,7 @@ def test_a_superuser_registers_a_service_and_sees_its_secret_once(
     assert client.client_secret != secret.group(1)
     assert check_password(secret.group(1), client.client_secret)
     assert client.sector == "vs.exemple.fr"
-    assert AuditEvent.objects.filter(event_type=events.CLIENT_CREATED).count() == 1
+    assert AuditEvent.objects.filter(event_type=EventType.OIDC_CLIENT_CREATED).count() == 1
     change = academie.get(reverse("admin:identity_client_change", args=[client.pk]))
     assert secret.group(1) not in change.content.decode()
 
@@ -81,7 +81,7 @@ def test_rotating_the_secret_shows_the_new_one_and_kills_the_old(academie: Brows
     client.refresh_from_db()
     assert client.client_secret != old_hash
     assert check_password(secret.group(1), client.client_secret)
-    assert AuditEvent.objects.filter(event_type=events.CLIENT_SECRET_ROTATED).count() == 1
+    assert AuditEvent.objects.filter(event_type=EventType.OIDC_CLIENT_SECRET_ROTATED).count() == 1
 
 
 def test_an_unknown_scope_is_refused_in_the_form(academie: BrowserClient) -> None:
@@ -123,10 +123,10 @@ def test_changes_and_deletions_are_audited(academie: BrowserClient) -> None:
             "sector_identifier": client.sector_identifier,
         },
     )
-    changed = AuditEvent.objects.get(event_type=events.CLIENT_CHANGED)
+    changed = AuditEvent.objects.get(event_type=EventType.OIDC_CLIENT_CHANGED)
     assert "name" in changed.details["fields"] and "allowed_scopes" in changed.details["fields"]
     academie.post(reverse("admin:identity_client_delete", args=[client.pk]), {"post": "yes"})
-    assert AuditEvent.objects.filter(event_type=events.CLIENT_DELETED).count() == 1
+    assert AuditEvent.objects.filter(event_type=EventType.OIDC_CLIENT_DELETED).count() == 1
 
 
 def test_a_rotated_key_stays_published_and_old_tokens_still_verify(
@@ -143,7 +143,7 @@ def test_a_rotated_key_stays_published_and_old_tokens_still_verify(
     after = make_flow(ent, browser)
     token = after.fetch_token(after.authorize())
     assert after.verified_id_token(token)["aud"] == ent.client_id
-    assert AuditEvent.objects.filter(event_type=events.SIGNING_KEY_ROTATED).count() == 1
+    assert AuditEvent.objects.filter(event_type=EventType.OIDC_SIGNING_KEY_ROTATED).count() == 1
 
 
 def test_a_key_retired_longer_than_any_token_lives_is_no_longer_published(

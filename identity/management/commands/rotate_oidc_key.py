@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from accounts.audit import audit_event_record
-from identity.events import SIGNING_KEY_ROTATED
+from accounts.events import EventType
 from identity.keys import published_keys, signing_key_rotate
 
 
@@ -17,6 +17,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         key, deleted = signing_key_rotate()
-        audit_event_record(event_type=SIGNING_KEY_ROTATED, details={"kid": key.kid})
+        audit_event_record(event_type=EventType.OIDC_SIGNING_KEY_ROTATED, details={"kid": key.kid})
         self.stdout.write(f"Nouvelle clé de signature : {key.kid}")
         self.stdout.write(f"Clés publiées : {len(published_keys())} ; supprimées : {deleted}")
