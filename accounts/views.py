@@ -5,7 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from django.conf import settings
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -18,8 +18,8 @@ from accounts.audit import audit_event_record
 from accounts.forms import LoginForm
 from accounts.models import AuditEvent
 from accounts.password_checks import password_check_failed, password_check_start
+from accounts.signin import Method, after_sign_in_url, sign_in
 from core.http import client_ip, request_facts, user_agent
-from core.links import KEPT_NEXT, kept_next, safe_next
 from core.text import canonical_identifier
 
 
@@ -39,16 +39,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, data=request.POST, wait_seconds=attempt.wait_seconds)
     if form.is_valid() and form.user is not None:
         attempt.succeeded()
-        login(request, form.user)
-        audit_event_record(
-            event_type=AuditEvent.Type.LOGIN_SUCCEEDED,
-            subject=form.user,
-            ip_address=facts.ip_address,
-            user_agent=facts.user_agent,
-        )
-        back = kept_next(request)  # the service a lost-password journey started from
-        request.session.pop(KEPT_NEXT, None)
-        return HttpResponseRedirect(safe_next(request, back or settings.LOGIN_REDIRECT_URL))
+        sign_in(request, form.user, method=Method.PASSWORD, facts=facts)
+        return HttpResponseRedirect(after_sign_in_url(request))
     if attempt.is_refused:
         return _login_page(request, form, HTTPStatus.TOO_MANY_REQUESTS)
     password_check_failed(attempt=attempt, facts=facts, event_type=AuditEvent.Type.LOGIN_FAILED)

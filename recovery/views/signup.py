@@ -8,7 +8,6 @@ from http import HTTPStatus
 
 import phonenumbers
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts.audit import audit_event_record
-from accounts.models import AuditEvent
+from accounts.signin import Method, sign_in
 from core.http import client_ip, request_facts
 from core.links import KEPT_NEXT, keep_next, kept_next
 from core.ratelimits import consume_or_429
@@ -190,13 +188,7 @@ def signup_password(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         facts = request_facts(request)
         user = flow.finish(password=form.cleaned_data["new_password1"], facts=facts)
-        login(request, user, backend="accounts.backends.PortalBackend")
-        audit_event_record(
-            event_type=AuditEvent.Type.LOGIN_SUCCEEDED,
-            subject=user,
-            ip_address=facts.ip_address,
-            user_agent=facts.user_agent,
-        )
+        sign_in(request, user, method=Method.SIGNUP, facts=facts)
         messages.success(
             request,
             _("Votre compte est créé. Votre identifiant est %(identifier)s.")
