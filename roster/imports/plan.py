@@ -60,6 +60,8 @@ STUDENT_FIELDS = (
     "left_on",
 )
 GUARDIAN_FIELDS = ("external_id", "last_name", "first_name", "mobile", "email", "accepts_sms")
+# Read with the stored guardians (not written): whose account a changed mobile belongs to.
+GUARDIAN_READ_FIELDS = (*GUARDIAN_FIELDS, "account_id")
 INE_CHUNK = 5000
 
 
@@ -72,6 +74,17 @@ class Writes:
     fields: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class MobileReplaced:
+    """An account holder's school mobile the import replaces (``new`` may be empty)."""
+
+    guardian_id: int
+    account_id: int
+    old: str
+    new: str
+    accepted_sms: bool
+
+
 @dataclass
 class RosterPlan:
     establishment: Establishment
@@ -81,6 +94,7 @@ class RosterPlan:
     links: Writes = field(default_factory=Writes)
     link_deletes: list[int] = field(default_factory=list)
     corrections: CorrectionWrites = field(default_factory=CorrectionWrites)
+    mobiles_replaced: list[MobileReplaced] = field(default_factory=list)
 
 
 def _assign(instance: models.Model, values: dict[str, Any]) -> dict[str, FieldChange]:
@@ -221,7 +235,7 @@ class _Planner:
             g.external_id: g
             for g in Guardian.objects.filter(establishment=self.establishment)
             .exclude(external_id="")
-            .only(*GUARDIAN_FIELDS)
+            .only(*GUARDIAN_READ_FIELDS)
         }
         self.stored_guardian_ids = set(guardians_by_id)
         seen = set(parsed.rejected_guardian_ids)
@@ -252,7 +266,14 @@ class _Planner:
                 counts.add_created(RowChange(guardian_who(guardian)))
                 continue
             self.book.keep_contact(stored, values)
+            old_mobile, accepted_sms = stored.mobile, stored.accepts_sms
             changed = _assign(stored, values)
+            if "mobile" in changed and old_mobile and stored.account_id is not None:
+                self.plan.mobiles_replaced.append(
+                    MobileReplaced(
+                        stored.pk, stored.account_id, old_mobile, stored.mobile, accepted_sms
+                    )
+                )
             if changed:
                 writes.updates.append(stored)
                 writes.fields |= changed.keys()

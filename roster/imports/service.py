@@ -13,11 +13,43 @@ from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Establishment, User
 from roster.imports.apply import apply_plan
 from roster.imports.csv_format import parse_csv
-from roster.imports.plan import plan_roster
+from roster.imports.plan import RosterPlan, plan_roster
 from roster.imports.records import ParsedFile, RosterFileError
 from roster.imports.report import ImportReport
 from roster.imports.siecle import parse_siecle
 from roster.imports.sources import open_documents
+from roster.signals import mobiles_replaced
+
+
+def _record_mobiles_replaced(plan: RosterPlan, *, actor: User | None, ip_address: str) -> None:
+    """Journal each account holder's mobile the import replaced, as a console correction is
+    (the settle period of ``recovery.channels`` reads these events), then tell the apps above."""
+    if not plan.mobiles_replaced:
+        return
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                event_type=AuditEvent.Type.CONTACT_CHANGED,
+                subject_id=change.account_id,
+                actor=actor,
+                establishment=plan.establishment,
+                ip_address=ip_address or None,
+                details={
+                    "guardian": change.guardian_id,
+                    "mobile_changed": True,
+                    "email_changed": False,
+                    "sms_consent_changed": False,
+                    "source": "import",
+                },
+            )
+            for change in plan.mobiles_replaced
+        ],
+        batch_size=1000,
+    )
+    mobiles_replaced.send(
+        sender=RosterPlan, changes=plan.mobiles_replaced, establishment=plan.establishment
+    )
+
 
 KIND_NAMES = {"students": "d'élèves", "guardians": "de responsables"}
 
@@ -79,6 +111,7 @@ def roster_import(
             )
             plan = plan_roster(establishment=establishment, files=parsed, today=today)
             apply_plan(plan)
+            _record_mobiles_replaced(plan, actor=actor, ip_address=ip_address)
             audit_event_record(
                 event_type=AuditEvent.Type.ROSTER_IMPORTED,
                 actor=actor,
