@@ -6,16 +6,24 @@ from __future__ import annotations
 import secrets
 import string
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.access import may_sign_in
 from accounts.audit import audit_event_record
-from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, Student, User
+from accounts.models import (
+    AttachmentReport,
+    AuditEvent,
+    Establishment,
+    Guardian,
+    Guardianship,
+    Student,
+    User,
+)
 from accounts.passwords import validate_new_password
-from accounts.scoping import acting_establishment
+from accounts.scoping import acting_establishment, visible_establishments
 from accounts.services import user_create
 from accounts.sessions import sessions_end
 from core.channels import Channel
@@ -54,9 +62,24 @@ def temporary_password(user: User) -> str:
         return password
 
 
+def staff_may_hand_out_password(staff: User, user: User) -> bool:
+    """A temporary password opens the whole account: only staff who see every school holding a
+    record of it may print one (académie level for a parent known to two schools). Others send
+    a reset link, which goes to the numbers the schools hold and waits for a recent change of
+    another school's number to settle (``recovery.channels``)."""
+    if staff.is_superuser:
+        return True
+    held_by = Establishment.objects.filter(
+        Q(students__account=user) | Q(guardians__account=user)
+    ).exclude(pk__in=visible_establishments(staff).values("pk"))
+    return not held_by.exists()
+
+
 def staff_set_temporary_password(*, staff: User, user: User, ip_address: str = "") -> str:
     """Give the account a temporary password, shown once to the staff member; the owner must
     change it at the next sign-in, and every open session ends."""
+    if not staff_may_hand_out_password(staff, user):
+        raise PermissionDenied
     password = temporary_password(user)
     password_replace(
         user=user,

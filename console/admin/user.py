@@ -181,13 +181,27 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     )
     def set_temporary_password(
         self, request: HttpRequest, queryset: QuerySet[User]
-    ) -> HttpResponse:
+    ) -> HttpResponse | None:
         letters = []
+        staff = staff_of(request)
         for user in self._accounts_only(queryset).order_by("last_name", "first_name"):
+            if not actions.staff_may_hand_out_password(staff, user):
+                messages.warning(
+                    request,
+                    _(
+                        "Pas de mot de passe provisoire pour %(name)s : un autre établissement "
+                        "suit aussi ce compte. Envoyez plutôt un lien de nouveau mot de passe "
+                        "par SMS, ou demandez-le au rectorat."
+                    )
+                    % {"name": user.get_full_name()},
+                )
+                continue
             password = actions.staff_set_temporary_password(
-                staff=staff_of(request), user=user, ip_address=client_ip(request)
+                staff=staff, user=user, ip_address=client_ip(request)
             )
             letters.append(Letter(user=user, password=password, schools=account_schools(user)))
+        if not letters:
+            return None  # back to the list, with the warnings
         return render(request, "admin/accounts/letters.html", letters_context(letters))
 
     @admin.action(

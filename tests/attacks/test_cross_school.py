@@ -24,6 +24,7 @@ from accounts.models import AuditEvent, Guardian, User
 from notifications.backends.sms import LocmemSmsBackend
 from recovery.channels import MOBILE_SETTLE_PERIOD
 from recovery.codes import RESEND_COOLDOWN
+from tests.conftest import DEMO_PASSWORD
 from tests.recovery.conftest import ask_reset
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,51 @@ def test_a_family_known_to_one_school_gets_its_corrected_number_at_once(delivere
     with delivered():
         ask_reset(Client(), karim.identifier)
     assert [sms.to for sms in LocmemSmsBackend.outbox[before:]] == ["+33788888888"]
+
+
+def hand_out_password(staff: Client, user: User):
+    return staff.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "set_temporary_password", ACTION_CHECKBOX_NAME: [user.pk]},
+        follow=True,
+    )
+
+
+def test_one_school_cannot_print_a_password_for_a_parent_another_school_also_holds(
+    delivered,
+) -> None:
+    """A temporary password opens the whole account, the other school's child included: the
+    collège sends a reset link instead (the numbers the schools hold), never a letter."""
+    seed_demo()
+    patrick = User.objects.get(identifier="patrick.dupont1")
+    page = hand_out_password(console("claire.bernard1"), patrick)
+    html = page.content.decode()
+    assert page.status_code == HTTPStatus.OK
+    assert "un autre établissement suit aussi ce compte" in html
+    assert "Envoyez plutôt un lien" in html
+    patrick.refresh_from_db()
+    assert patrick.check_password(DEMO_PASSWORD) and not patrick.must_change_password
+    assert not AuditEvent.objects.filter(
+        event_type=AuditEvent.Type.TEMPORARY_PASSWORD_SET, subject=patrick
+    ).exists()
+
+
+def test_a_family_known_to_one_school_still_gets_its_letter(delivered) -> None:
+    seed_demo()
+    karim = User.objects.get(identifier="karim.martin1")  # collège only
+    page = hand_out_password(console("claire.bernard1"), karim)
+    assert page.status_code == HTTPStatus.OK
+    karim.refresh_from_db()
+    assert karim.must_change_password and not karim.check_password(DEMO_PASSWORD)
+
+
+def test_the_academie_prints_a_letter_for_a_parent_of_two_schools(delivered) -> None:
+    seed_demo()
+    patrick = User.objects.get(identifier="patrick.dupont1")
+    academie = console(User.objects.get(is_superuser=True).identifier)
+    assert hand_out_password(academie, patrick).status_code == HTTPStatus.OK
+    patrick.refresh_from_db()
+    assert patrick.must_change_password
 
 
 # --- Item 10: scope every join ------------------------------------------------------------
