@@ -56,6 +56,15 @@ class PortalValidator(OAuth2Validator):
         valid = super().validate_bearer_token(token, scopes, request)
         return bool(valid and request.user.is_active)
 
+    # ``prompt=none``: the authorization view answers login_required / consent_required itself,
+    # from the Django session and the stored consent (``views.AuthorizeView``), before oauthlib
+    # asks; these two only let a request it let through go on.
+    def validate_silent_login(self, request: Any) -> bool:
+        return True
+
+    def validate_silent_authorization(self, request: Any) -> bool:
+        return True
+
     def get_additional_claims(self, request: Any) -> dict[str, Any]:
         return claims_for(request.user, request.client, list(request.scopes))
 

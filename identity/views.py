@@ -27,6 +27,7 @@ from oauth2_provider.exceptions import (
     OAuthToolkitError,
 )
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749.errors import ConsentRequired, LoginRequired, OAuth2Error
 
 from accounts.models import User
 from core.http import client_ip
@@ -63,7 +64,33 @@ class AuthorizeView(oauth_views.AuthorizationView):
         error = unsafe_request_error(request.POST if request.method == "POST" else request.GET)
         if error is not None:
             return oauth_error_page(request, error)
+        if request.method == "GET" and "none" in request.GET.get("prompt", "").split():
+            refusal = self._silent_refusal(request)
+            if refusal is not None:
+                return refusal
         return super().dispatch(request, *args, **kwargs)
+
+    def _silent_refusal(self, request: HttpRequest) -> HttpResponse | None:
+        """``prompt=none`` shows no page: the service hears ``login_required`` when nobody is
+        logged in, ``consent_required`` when this person never agreed to these scopes (with its
+        ``state``, at its registered redirect URI); else the usual flow answers with a code."""
+        try:
+            scopes, credentials = self.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)
+        client = Client.objects.get(client_id=credentials["client_id"])
+        user = request.user
+        refusal: OAuth2Error
+        if not user.is_authenticated:
+            refusal = LoginRequired(state=credentials.get("state"))
+        else:
+            consent = Consent.objects.filter(user=user, client=client).first()
+            if consent is not None and consent.covers(scopes):
+                return None
+            refusal = ConsentRequired(state=credentials.get("state"))
+        return self.error_response(
+            OAuthToolkitError(error=refusal, redirect_uri=credentials["redirect_uri"]), client
+        )
 
     def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
         error = context.get("error")
