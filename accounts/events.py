@@ -49,6 +49,7 @@ class EventType:
     OIDC_CONSENT_GRANTED = "oidc_consent_granted"
     OIDC_CONSENT_WITHDRAWN = "oidc_consent_withdrawn"
     OIDC_BACKCHANNEL_LOGOUT_QUEUED = "oidc_backchannel_logout_queued"
+    OIDC_CODE_REUSED = "oidc_code_reused"
     STAFF_INVITATION_SENT = "staff_invitation_sent"
     TWO_FACTOR_RESET = "two_factor_reset"
     CURRENT_PASSWORD_FAILED = "current_password_failed"
@@ -93,6 +94,7 @@ LABELS: dict[str, Promise] = {
     EventType.OIDC_CONSENT_GRANTED: _("Accès accordé à un service"),
     EventType.OIDC_CONSENT_WITHDRAWN: _("Accès retiré à un service"),
     EventType.OIDC_BACKCHANNEL_LOGOUT_QUEUED: _("Déconnexion des services demandée"),
+    EventType.OIDC_CODE_REUSED: _("Code d'autorisation réutilisé : accès du service révoqué"),
     EventType.STAFF_INVITATION_SENT: _("Invitation du personnel à activer son accès envoyée"),
     EventType.TWO_FACTOR_RESET: _("Double authentification réinitialisée"),
     EventType.CURRENT_PASSWORD_FAILED: _("Mot de passe actuel incorrect (Mon compte)"),

@@ -199,6 +199,24 @@ class Consent(models.Model):
         return set(scopes) <= set(self.scopes.split())
 
 
+class RedeemedCode(models.Model):
+    """An authorization code already exchanged, kept (as a digest) for a day: a second exchange
+    of it is refused by the library and, as RFC 6749 §4.1.2 asks, revokes what the first one
+    issued (``validators.PortalValidator.validate_code``)."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    redeemed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("code d'autorisation utilisé")
+        verbose_name_plural = _("codes d'autorisation utilisés")
+
+    def __str__(self) -> str:
+        return f"{self.client} – {self.redeemed_at:%Y-%m-%d %H:%M}"
+
+
 class BackchannelLogout(models.Model):
     """One logout token to deliver to one service; the worker sends it with retries."""
 

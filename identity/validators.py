@@ -4,22 +4,48 @@
   for a code issued without a challenge is refused (PKCE downgrade, RFC 9700 §4.8.2).
 - A deactivated account gets no token, no refresh and no userinfo, whatever it holds.
 - Claims are pairwise and scope-bound (``identity.claims``).
+- An authorization code exchanged twice revokes what its first exchange issued (RFC 6749
+  §4.1.2): the code was stolen, or the service is replaying it.
 - A token signed with a key rotated out still verifies while its key is published
   (``identity.keys``): the key is chosen by the token's ``kid``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from datetime import timedelta
 from typing import Any
 
+from django.utils import timezone
 from jwcrypto import jwk, jws
 from oauth2_provider.models import get_grant_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
+from accounts.audit import audit_event_record
+from accounts.models import AuditEvent
 from identity import keys
 from identity.claims import CLAIM_SCOPES, claims_for
-from identity.models import Client
+from identity.models import Client, RedeemedCode
+from identity.services import user_tokens_revoke
+
+REDEEMED_CODE_KEPT = timedelta(days=1)
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _revoke_if_reused(client: Client, code: str) -> None:
+    reused = RedeemedCode.objects.filter(digest=_digest(code), client=client).first()
+    if reused is None:
+        return  # never issued, or expired unused: nothing to revoke
+    revoked = user_tokens_revoke(user=reused.user, client=client)
+    audit_event_record(
+        event_type=AuditEvent.Type.OIDC_CODE_REUSED,
+        subject=reused.user,
+        details={"client": client.client_id, "tokens_revoked": revoked},
+    )
 
 
 class PortalValidator(OAuth2Validator):
@@ -33,6 +59,7 @@ class PortalValidator(OAuth2Validator):
         self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any
     ) -> bool:
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            _revoke_if_reused(client, code)
             return False
         if not request.user.is_active:
             return False
@@ -45,6 +72,16 @@ class PortalValidator(OAuth2Validator):
             if not (challenge.first() or ""):
                 return False
         return True
+
+    def invalidate_authorization_code(
+        self, client_id: str, code: str, request: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+        now = timezone.now()
+        RedeemedCode.objects.filter(redeemed_at__lt=now - REDEEMED_CODE_KEPT).delete()
+        RedeemedCode.objects.create(
+            digest=_digest(code), client=request.client, user=request.user, redeemed_at=now
+        )
 
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Any, *args: Any, **kwargs: Any

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client as BrowserClient
 from django.urls import reverse
 
+from accounts.models import AuditEvent, User
 from identity.models import Client
 from tests.identity.conftest import ENT_REDIRECT, endpoint, issuer, make_flow
 
@@ -154,3 +155,47 @@ def test_the_authorization_response_names_the_issuer_against_mix_up(
 
     response = make_flow(ent, browser).authorize()
     assert parse_qs(urlsplit(response["Location"]).query)["iss"] == [issuer()]
+
+
+def test_a_code_exchanged_twice_revokes_what_the_first_exchange_issued(
+    browser: BrowserClient, ent: Client, parent_user: User
+) -> None:
+    """RFC 6749 §4.1.2: a reused code means it leaked; the tokens it gave die too."""
+    flow = make_flow(ent, browser)
+    response = flow.authorize()
+    token = flow.fetch_token(response)
+    assert flow.session.get(endpoint("/oidc/infos/")).status_code == HTTPStatus.OK
+    replay = flow.session.post(
+        endpoint("/oidc/jeton/"),
+        data={
+            "grant_type": "authorization_code",
+            "code": flow.code_from(response),
+            "redirect_uri": ENT_REDIRECT,
+            "code_verifier": flow.verifier,
+        },
+        auth=(ent.client_id, flow.session.client_secret),
+    )
+    assert replay.status_code == HTTPStatus.BAD_REQUEST
+    assert replay.json()["error"] == "invalid_grant"
+    assert flow.session.get(endpoint("/oidc/infos/")).status_code == HTTPStatus.UNAUTHORIZED
+    refresh = flow.session.post(
+        endpoint("/oidc/jeton/"),
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=(ent.client_id, flow.session.client_secret),
+    )
+    assert refresh.json()["error"] == "invalid_grant"
+    assert AuditEvent.objects.filter(
+        event_type=AuditEvent.Type.OIDC_CODE_REUSED, subject=parent_user
+    ).exists()
+
+
+def test_a_made_up_code_revokes_nothing(browser: BrowserClient, ent: Client) -> None:
+    flow = make_flow(ent, browser)
+    flow.fetch_token(flow.authorize())
+    guess = flow.session.post(
+        endpoint("/oidc/jeton/"),
+        data={"grant_type": "authorization_code", "code": "x" * 30, "redirect_uri": ENT_REDIRECT},
+        auth=(ent.client_id, flow.session.client_secret),
+    )
+    assert guess.json()["error"] == "invalid_grant"
+    assert flow.session.get(endpoint("/oidc/infos/")).status_code == HTTPStatus.OK
