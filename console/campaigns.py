@@ -27,6 +27,7 @@ from accounts.models import Establishment, Guardian, Student, User
 from accounts.sessions import sessions_end_all
 from console.models import RenewalCampaign
 from core.http import RequestFacts
+from identity.backchannel import Reason, logout_everywhere_all
 
 Kinds = RenewalCampaign.Kinds
 
@@ -102,9 +103,9 @@ def campaign_start(
             establishments=establishments, kinds=kinds, cutoff_at=cutoff_at
         ).update(must_change_password=True, renewal_campaign=campaign)
         if ends_sessions:
-            campaign.ended_sessions_count = sessions_end_all(
-                users=User.objects.filter(renewal_campaign=campaign)
-            )
+            concerned = User.objects.filter(renewal_campaign=campaign)
+            campaign.ended_sessions_count = sessions_end_all(users=concerned)
+            logout_everywhere_all(concerned, Reason.RENEWAL_CAMPAIGN)  # the services' sessions
         campaign.save(update_fields=["marked_count", "ended_sessions_count"])
         audit_event_record(
             event_type=EventType.RENEWAL_CAMPAIGN_STARTED,

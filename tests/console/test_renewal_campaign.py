@@ -13,13 +13,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from oauth2_provider.models import AccessToken, RefreshToken
 
 from accounts.models import AuditEvent, Establishment, User, UserSession
 from accounts.services import user_create, user_set_password
 from console import campaigns
 from console.models import RenewalCampaign
 from core.http import RequestFacts
+from identity.models import BackchannelLogout
 from tests.conftest import DEMO_PASSWORD, make_guardian, make_parent_account, make_student
+from tests.identity.conftest import make_client
 
 NEW_PASSWORD = "Nouveau-Cartable-2027"
 FACTS = RequestFacts(ip_address="192.0.2.7", user_agent="test")
@@ -275,3 +278,41 @@ def test_the_form_refuses_a_future_date_and_an_empty_scope(academie: User, setti
     assert "ou toute l&#x27;académie (pas les deux)" in page
     assert "date passée" in page
     assert not RenewalCampaign.objects.exists()
+
+
+def live_tokens(user: User, service: object) -> None:
+    """What a service holds once the person logged in to it through the portal."""
+    access = AccessToken.objects.create(
+        user=user,
+        application=service,
+        token=f"a-{user.pk}",
+        expires=timezone.now() + dt.timedelta(hours=1),
+        scope="openid",
+    )
+    RefreshToken.objects.create(
+        user=user, application=service, token=f"r-{user.pk}", access_token=access
+    )
+
+
+def test_ending_the_sessions_also_logs_the_accounts_out_of_the_services(
+    accounts: dict[str, User],
+    academie: User,
+    college: Establishment,
+    django_capture_on_commit_callbacks,
+) -> None:
+    ent = make_client()
+    live_tokens(accounts["hugo"], ent)
+    live_tokens(accounts["nora"], ent)  # the lycée's: not in this campaign
+    with django_capture_on_commit_callbacks() as queued:
+        start(academie, [college], ends_sessions=True)
+    [logout] = BackchannelLogout.objects.all()
+    assert (logout.user, logout.client, logout.reason) == (
+        accounts["hugo"],
+        ent,
+        "renewal_campaign",
+    )
+    assert len(queued) == 1  # its delivery, after commit
+    assert not AccessToken.objects.filter(user=accounts["hugo"]).exists()
+    assert RefreshToken.objects.get(user=accounts["hugo"]).revoked is not None
+    assert AccessToken.objects.filter(user=accounts["nora"]).exists()
+    assert RefreshToken.objects.get(user=accounts["nora"]).revoked is None
