@@ -55,6 +55,10 @@ class EventType:
     CURRENT_PASSWORD_FAILED = "current_password_failed"
     EMAIL_BLOCKED = "email_blocked"
     RENEWAL_CAMPAIGN_STARTED = "renewal_campaign_started"
+    # A login from a device the account had not used in 90 days (accounts.known_devices).
+    NEW_DEVICE_ALERTED = "new_device_alerted"
+    NEW_DEVICE_ALERT_HELD = "new_device_alert_held"
+    NEW_DEVICE_UNREACHABLE = "new_device_unreachable"
 
 
 LABELS: dict[str, Promise] = {
@@ -100,6 +104,15 @@ LABELS: dict[str, Promise] = {
     EventType.CURRENT_PASSWORD_FAILED: _("Mot de passe actuel incorrect (Mon compte)"),
     EventType.EMAIL_BLOCKED: _("E-mail bloqué (budget dépassé)"),
     EventType.RENEWAL_CAMPAIGN_STARTED: _("Campagne de renouvellement des mots de passe lancée"),
+    EventType.NEW_DEVICE_ALERTED: _("Connexion depuis un nouvel appareil : alerte envoyée"),
+    EventType.NEW_DEVICE_ALERT_HELD: _(
+        "Connexion depuis un nouvel appareil : alerte non envoyée "
+        "(plusieurs alertes déjà envoyées ces dernières 24 heures)"
+    ),
+    EventType.NEW_DEVICE_UNREACHABLE: _(
+        "Connexion depuis un nouvel appareil : alerte non envoyée "
+        "(ni mobile ni adresse e-mail validée pour vous prévenir)"
+    ),
 }
 
 

@@ -1,4 +1,5 @@
-"""Per-request account rules: record the signed-in browser, enforce the forced first change."""
+"""Per-request account rules: record the signed-in browser, enforce the forced first change,
+give a browser that just signed in its device cookie."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts.known_devices import device_cookie_set
 from accounts.sessions import session_touch
 from core.http import client_ip, user_agent
 
@@ -43,3 +45,16 @@ class AccountMiddleware:
             settings.STATIC_URL,
         )
         return path.startswith(allowed)
+
+
+def known_device_cookie(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """``sign_in`` has no response: the device cookie it chose is set here, on the way out."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        device_cookie_set(request, response)
+        return response
+
+    return middleware

@@ -431,6 +431,32 @@ class UserSession(models.Model):
         return f"{self.user} – {self.last_seen_at:%Y-%m-%d %H:%M}"
 
 
+class KnownDevice(models.Model):
+    """A browser an account signed in from (``accounts.known_devices``), known by the hash of
+    the random value of its device cookie. A login from a browser unseen for
+    ``KNOWN_DEVICE_DAYS`` is a login from a new device."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="known_devices", verbose_name=_("compte")
+    )
+    token_hash = models.CharField(max_length=64)
+    label = models.CharField(_("appareil"), max_length=100, blank=True)
+    first_seen_at = models.DateTimeField(_("première connexion"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("dernière connexion"), default=timezone.now)
+    last_ip_address = models.GenericIPAddressField(_("dernière adresse IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appareil connu")
+        verbose_name_plural = _("appareils connus")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token_hash"], name="known_device_per_user"),
+        ]
+        indexes = [models.Index(fields=["last_seen_at"], name="known_device_seen_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.label}"
+
+
 class AttachmentReport(models.Model):
     """A parent saying "I am not the legal guardian of this child", for the school to handle."""
 

@@ -16,6 +16,7 @@ from django.views.generic import RedirectView
 
 from accounts.scoping import visible_establishments
 from console import dashboard
+from core.links import safe_next
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -55,8 +56,13 @@ class PortalAdminSite(admin.AdminSite):
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        """Staff sign in on the portal's login page, never on the admin's own form: every
+        login then ends in ``accounts.signin.sign_in`` (the login throttle, the journal, the
+        new-device alert), and the second factor follows from here."""
         user = request.user
+        target = safe_next(request, "admin:index")
         if user.is_authenticated and user.is_staff and not self.has_permission(request):
-            target = request.GET.get("next") or reverse("admin:index")
             return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': target})}")
-        return super().login(request, extra_context)
+        if user.is_authenticated and self.has_permission(request):
+            return redirect(target)
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.AccountMiddleware",
+    "accounts.middleware.known_device_cookie",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -175,6 +176,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 3600.0},
     "purge-expired-codes": {"task": "recovery.purge_expired_codes", "schedule": 3600.0},
     "purge-stale-roster-stages": {"task": "roster.purge_stale_stages", "schedule": 3600.0},
+    "purge-forgotten-devices": {"task": "accounts.purge_forgotten_devices", "schedule": 3600.0},
 }
 
 # --- Sessions and security ------------------------------------------------------------------
@@ -200,6 +202,15 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# New-device alerts (accounts/known_devices.py): a browser unseen for KNOWN_DEVICE_DAYS is new
+# again; at most NEW_DEVICE_ALERTS_PER_DAY alerts per account in 24 h, the others journaled.
+# The device cookie outlives the 90 days (renewed at each login); 400 days is the most browsers
+# keep a cookie. ``__Host-`` when secure: only this host, only over HTTPS.
+KNOWN_DEVICE_DAYS = env_int("KNOWN_DEVICE_DAYS", 90, minimum=1)
+NEW_DEVICE_ALERTS_PER_DAY = env_int("NEW_DEVICE_ALERTS_PER_DAY", 3, minimum=0)
+DEVICE_COOKIE_AGE = 400 * 24 * 60 * 60
+DEVICE_COOKIE_NAME = "__Host-device" if not DEBUG else "portal_device"
 
 if env_bool("SECURE_PROXY_SSL_HEADER", default=False):
     # Only behind a proxy that overwrites X-Forwarded-Proto: the header is otherwise spoofable.

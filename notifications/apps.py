@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Envois SMS et e-mail")
+
+    def ready(self) -> None:
+        from accounts.known_devices import register_alert_sender
+        from notifications.alerts import new_device_notify
+
+        register_alert_sender(new_device_notify)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
 
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from accounts.models import User
+from accounts.signin import Method, sign_in
 from accounts.twofactor.invitations import lifetime_hours
 from console.enrolment.flow import (
     ATTEMPT_LIFETIME,
@@ -167,8 +167,11 @@ def invitation_enrol(request: HttpRequest) -> HttpResponse:
 
 
 def _signed_in(request: HttpRequest, enrolled: Enrolled) -> HttpResponse:
-    """Sign in with the password and the code just proved, and show the recovery codes once."""
-    login(request, enrolled.user, backend="accounts.backends.PortalBackend")
+    """Sign in with the password and the code just proved, and show the recovery codes once.
+
+    Through ``sign_in``, like every login: journaled, and this browser becomes a known device
+    (without an alert: the owner is e-mailed about the enrolment itself)."""
+    sign_in(request, enrolled.user, method=Method.STAFF_ENROLMENT, facts=request_facts(request))
     otp_login(request, enrolled.device)
     context = {"codes": enrolled.recovery_codes, "next": reverse("admin:index")}
     return render(request, "accounts/two_factor_codes.html", context)
