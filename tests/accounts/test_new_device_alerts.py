@@ -110,7 +110,7 @@ def test_a_login_from_a_new_device_sends_one_alert_and_the_journal_shows_it(
     assert alert.status == Notification.Status.SENT  # queued, then sent by the task
     [sms] = LocmemSmsBackend.outbox
     assert sms.to == "+33612345678"
-    assert "nouvelle connexion" in sms.body and "Chrome sur Android" in sms.body
+    assert "nouvelle connexion à votre compte" in sms.body and "Chrome sur Android" in sms.body
     [event] = journaled(known_parent, AuditEvent.Type.NEW_DEVICE_ALERTED)
     assert event.ip_address == PHONE_IP and event.details["notices"] == 1
     page = journal_page(phone)
@@ -294,10 +294,11 @@ def test_the_notice_names_the_browser_the_address_the_date_and_the_links_in_fren
     html_body = message.alternatives[0][0]
     assert f'href="{settings.SITE_URL}{reverse("myaccount:change_password")}"' in html_body
     [sms] = LocmemSmsBackend.outbox
+    # One GSM-7 segment (tests/notifications/test_templates.py): the address and the links are
+    # in the e-mail and the journal; an SMS alert carries no link to follow (phishing's shape).
     assert sms.body == (
-        "Portail : nouvelle connexion au compte patrick.dupont1 le 02/12/2026 14:05 "
-        "(Firefox sur Windows, IP 2001:db8::42). Pas vous ? Changez votre mot de passe : "
-        f"{settings.SITE_URL}{reverse('recovery:forgot_password')}"
+        "Portail : nouvelle connexion à votre compte le 02/12/2026 14:05 (Firefox sur Windows). "
+        "Pas vous ? Changez votre mot de passe (Mot de passe perdu)."
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,11 @@ LONG_VALUES = {
     "school": "Lycée polyvalent Jean-Baptiste",
     "url": "https://portail.exemple.fr/inscription/",
     "link": "https://portail.exemple.fr/mot-de-passe-perdu/lien/" + "A" * 43 + "/",  # 96
+    # The new-device notice: the longest label accounts.devices gives, the longest address.
+    "device": "Samsung Internet sur Android",
+    "ip_address": "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+    "signed_in_at": dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC),
+    "days": 90,
 }
 
 
