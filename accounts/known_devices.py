@@ -87,12 +87,24 @@ def known_device_record(
         return False
     if rows.filter(last_seen_at__lt=cutoff).update(first_seen_at=now, **seen):
         return True
+    return _known_device_add(user=user, token=token, device=device, ip_address=ip_address, now=now)
+
+
+def _known_device_add(
+    *, user: User, token: str, device: str, ip_address: str, now: datetime
+) -> bool:
+    """One INSERT; False when a parallel login of the same browser recorded it first."""
     try:
         with transaction.atomic():
             KnownDevice.objects.create(
-                user=user, token_hash=_digest(token), first_seen_at=now, **seen
+                user=user,
+                token_hash=_digest(token),
+                label=device,
+                first_seen_at=now,
+                last_seen_at=now,
+                last_ip_address=ip_address or None,
             )
-    except IntegrityError:  # the same browser, signing in in parallel, recorded it first
+    except IntegrityError:
         return False
     return True
 
@@ -100,9 +112,11 @@ def known_device_record(
 def known_device_sign_in(request: HttpRequest, user: User, *, facts: RequestFacts) -> bool:
     """Recognise this browser for ``user`` (giving it a device cookie if it has none, set on
     the response by ``device_cookie_set``); True when it is new to the account."""
-    token = device_token(request) or secrets.token_urlsafe(32)
+    token = device_token(request)
+    record = known_device_record if token else _known_device_add  # a new cookie: a new device
+    token = token or secrets.token_urlsafe(32)
     setattr(request, _PENDING, token)
-    return known_device_record(
+    return record(
         user=user,
         token=token,
         device=describe_user_agent(facts.user_agent)[:LABEL_MAX],

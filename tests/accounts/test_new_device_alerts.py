@@ -15,7 +15,9 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.events import event_label
@@ -127,6 +129,21 @@ def test_the_same_device_is_not_alerted_on_its_next_logins(known_parent: User) -
     assert len(journaled(known_parent, AuditEvent.Type.NEW_DEVICE_ALERTED)) == 1
     device = KnownDevice.objects.get(user=known_parent, label="Chrome sur Android")
     assert device.last_ip_address == "192.0.2.99"
+
+
+def test_a_login_from_a_known_device_costs_one_statement_on_known_devices(
+    known_parent: User,
+) -> None:
+    phone = Client()
+    log_in(phone, known_parent)
+    with CaptureQueriesContext(connection) as queries:
+        log_in(phone, known_parent)
+    on_devices = [q["sql"] for q in queries.captured_queries if "knowndevice" in q["sql"]]
+    assert len(on_devices) == 1 and on_devices[0].startswith("UPDATE")
+    with CaptureQueriesContext(connection) as queries:
+        log_in(Client(), known_parent)  # no cookie: straight to the INSERT
+    on_devices = [q["sql"] for q in queries.captured_queries if "knowndevice" in q["sql"]]
+    assert len(on_devices) == 1 and on_devices[0].startswith("INSERT")
 
 
 def test_the_home_computer_is_not_alerted_either(known_parent: User) -> None:
