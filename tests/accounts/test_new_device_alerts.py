@@ -399,3 +399,17 @@ def test_merging_moves_the_closed_account_s_devices_to_the_kept_one(
     assert KnownDevice.objects.filter(user=other).count() == 0
     assert KnownDevice.objects.filter(user=known_parent).count() == 3  # home, a, b
     assert KNOWN_DEVICE_MOVER.describe(other) == []
+
+
+@time_machine.travel(dt.datetime(2026, 12, 2, 14, 5, tzinfo=PARIS), tick=False)
+def test_the_notice_is_rendered_in_the_language_of_the_login_page(
+    known_parent: User, delivered: Delivered
+) -> None:
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with delivered():
+        log_in(client, known_parent)
+    [sms] = LocmemSmsBackend.outbox
+    # The English formats and device names (the notice's sentences follow once the English
+    # catalogue has them): not "02/12/2026 14:05 (Chrome sur Android)".
+    assert "2 Dec 2026, 14:05 (Chrome on Android)" in sms.body
