@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Comptes et élèves")
+
+    def ready(self) -> None:
+        # Models are loaded only now: what moves in a merge registers here (accounts.merging).
+        from accounts.merging import register_mover  # noqa: PLC0415
+        from accounts.movers import MOVERS  # noqa: PLC0415
+
+        for mover in MOVERS:
+            register_mover(mover)

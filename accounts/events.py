@@ -55,6 +55,11 @@ class EventType:
     CURRENT_PASSWORD_FAILED = "current_password_failed"
     EMAIL_BLOCKED = "email_blocked"
     RENEWAL_CAMPAIGN_STARTED = "renewal_campaign_started"
+    # Merging two accounts of one person (accounts/merge.py), and identifiers people keep.
+    ACCOUNT_MERGED = "account_merged"
+    ACCOUNT_MERGED_INTO = "account_merged_into"
+    MERGE_PROOF_FAILED = "merge_proof_failed"
+    IDENTIFIER_ALIAS_CHOSEN = "identifier_alias_chosen"
 
 
 LABELS: dict[str, Promise] = {
@@ -100,6 +105,10 @@ LABELS: dict[str, Promise] = {
     EventType.CURRENT_PASSWORD_FAILED: _("Mot de passe actuel incorrect (Mon compte)"),
     EventType.EMAIL_BLOCKED: _("E-mail bloqué (budget dépassé)"),
     EventType.RENEWAL_CAMPAIGN_STARTED: _("Campagne de renouvellement des mots de passe lancée"),
+    EventType.ACCOUNT_MERGED: _("Un autre compte a été regroupé avec celui-ci"),
+    EventType.ACCOUNT_MERGED_INTO: _("Compte fermé : regroupé avec un autre compte"),
+    EventType.MERGE_PROOF_FAILED: _("Mot de passe incorrect pour un regroupement de comptes"),
+    EventType.IDENTIFIER_ALIAS_CHOSEN: _("Identifiant personnalisé choisi"),
 }
 
 

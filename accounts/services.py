@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.aliases import identifier_is_taken, taken_with_prefix
 from accounts.audit import audit_event_record
 from accounts.identifiers import identifier_stem, make_identifier, smallest_free_number
 from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, User
@@ -26,16 +27,12 @@ class GuardianAlreadyTied(Exception):
     """A school record was tied to an account meanwhile (replayed or concurrent creation)."""
 
 
-def _taken_identifiers(stem: str) -> set[str]:
-    return set(
-        User.objects.filter(identifier__startswith=stem).values_list("identifier", flat=True)
-    )
-
-
 def next_free_identifier(*, first_name: str, last_name: str) -> str:
-    """The identifier an account for these names would get now (the one identifier rule)."""
+    """The identifier an account for these names would get now (the one identifier rule): the
+    smallest number free among identifiers *and* aliases, so a merged account's identifier or
+    one a person chose is never given again."""
     stem = identifier_stem(first_name, last_name)
-    return make_identifier(stem, smallest_free_number(stem, _taken_identifiers(stem)))
+    return make_identifier(stem, smallest_free_number(stem, taken_with_prefix(stem)))
 
 
 def user_create(
@@ -75,7 +72,7 @@ def user_create(
             with transaction.atomic():
                 user.save(force_insert=True)
         except IntegrityError:
-            if User.objects.filter(identifier=identifier).exists():
+            if identifier_is_taken(identifier):
                 continue
             raise
         return user

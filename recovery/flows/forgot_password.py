@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import may_sign_in, may_sign_in_q
+from accounts.aliases import account_for_identifier
 from accounts.models import AuditEvent, User
 from core.channels import Channel
 from core.http import RequestFacts
@@ -79,13 +80,10 @@ class ForgotPasswordFlow(SessionFlow):
     def confirm(self, candidate: str) -> None:
         """Check a typed code; a right one moves the journey to the password step, once."""
         state = self.resume(Step.CODE)
-        row = self._check_code(
-            state,
-            VerificationCode.objects.filter(
-                purpose=PURPOSE, channel=Channel.SMS, user__identifier=state["identifier"]
-            ),
-            candidate,
-        )
+        account = account_for_identifier(state["identifier"])  # an alias as the login reads it
+        candidates = VerificationCode.objects.filter(purpose=PURPOSE, channel=Channel.SMS)
+        candidates = candidates.none() if account is None else candidates.filter(user=account)
+        row = self._check_code(state, candidates, candidate)
         self._grant(
             {
                 "step": Step.PASSWORD,
