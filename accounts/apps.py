@@ -8,8 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Models are loaded only now: what moves in a merge registers here (accounts.merging).
-        from accounts.merging import register_mover  # noqa: PLC0415
-        from accounts.movers import MOVERS  # noqa: PLC0415
+        from accounts.movers import movers_register  # noqa: PLC0415
 
-        for mover in MOVERS:
-            register_mover(mover)
+        movers_register()

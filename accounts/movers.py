@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.merging import register_mover
 from accounts.models import AttachmentReport, Guardian, Guardianship, Student, User
 from accounts.services import user_email_set
 
@@ -100,3 +101,8 @@ class EmailMover:
 
 
 MOVERS = (ChildrenMover(), StudentMover(), EmailMover())
+
+
+def movers_register() -> None:
+    for mover in MOVERS:
+        register_mover(mover)
