@@ -60,6 +60,7 @@ class EventType:
     ACCOUNT_MERGED_INTO = "account_merged_into"
     MERGE_PROOF_FAILED = "merge_proof_failed"
     IDENTIFIER_ALIAS_CHOSEN = "identifier_alias_chosen"
+    SIGNUP_RECORDS_ATTACHED = "signup_records_attached"
 
 
 LABELS: dict[str, Promise] = {
@@ -109,6 +110,9 @@ LABELS: dict[str, Promise] = {
     EventType.ACCOUNT_MERGED_INTO: _("Compte fermé : regroupé avec un autre compte"),
     EventType.MERGE_PROOF_FAILED: _("Mot de passe incorrect pour un regroupement de comptes"),
     EventType.IDENTIFIER_ALIAS_CHOSEN: _("Identifiant personnalisé choisi"),
+    EventType.SIGNUP_RECORDS_ATTACHED: _(
+        "Enfants d'un autre établissement ajoutés au compte (inscription)"
+    ),
 }
 
 

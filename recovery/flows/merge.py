@@ -67,6 +67,28 @@ def _log_out_services(_kept: User, closed: User) -> None:
     logout_everywhere(closed, Reason.ACCOUNT_DEACTIVATED)
 
 
+def account_prove(*, identifier: str, password: str, facts: RequestFacts) -> User:
+    """The account ``identifier`` (canonical, an alias as the login reads it) if ``password``
+    is its password and it may sign in; counted with the login's throttle. Raises
+    ``MergeProofThrottled`` or ``MergeProofFailed`` (one error for every other case)."""
+    attempt = password_check_start(identifier=identifier, facts=facts)
+    if attempt.is_refused:
+        raise MergeProofThrottled(attempt.wait_seconds)
+    other = account_for_identifier(identifier)
+    if other is None:
+        User().set_password(password)  # the work of a wrong password
+        right = False
+    else:
+        right = other.check_password(password) and may_sign_in(other)
+    if not right or other is None:
+        locked = password_check_failed(
+            attempt=attempt, facts=facts, event_type=AuditEvent.Type.MERGE_PROOF_FAILED
+        )
+        raise MergeProofFailed(locked)
+    attempt.succeeded()
+    return other
+
+
 def account_merge_apply(
     *, kept_id: int, closed_id: int, actor: User, facts: RequestFacts, fingerprint: str
 ) -> MergeResult:
@@ -94,21 +116,7 @@ class MergeFlow(SessionFlow):
         """``identifier`` is canonical. Raises ``MergeProofThrottled``, ``MergeProofFailed``
         or ``accounts.merge.MergeRefused`` (the password was right; nothing is kept)."""
         self.clear()
-        attempt = password_check_start(identifier=identifier, facts=facts)
-        if attempt.is_refused:
-            raise MergeProofThrottled(attempt.wait_seconds)
-        other = account_for_identifier(identifier)
-        if other is None:
-            User().set_password(password)  # the work of a wrong password
-            right = False
-        else:
-            right = other.check_password(password) and may_sign_in(other)
-        if not right or other is None:
-            locked = password_check_failed(
-                attempt=attempt, facts=facts, event_type=AuditEvent.Type.MERGE_PROOF_FAILED
-            )
-            raise MergeProofFailed(locked)
-        attempt.succeeded()
+        other = account_prove(identifier=identifier, password=password, facts=facts)
         preview = merge_preview(kept=user, closed=other)
         self._save(
             {
