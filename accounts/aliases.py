@@ -26,16 +26,12 @@ def account_for_identifier(identifier: str) -> User | None:
     ``accounts.access.may_sign_in``)."""
     if not identifier:
         return None
-    alias = (
-        IdentifierAlias.objects.filter(identifier=identifier, kind__in=SIGNS_IN)
-        .select_related("user")
-        .first()
-    )
+    # Two queries whatever the answer: an alias, a plain account and nothing look alike.
+    alias = IdentifierAlias.objects.filter(identifier=identifier).select_related("user").first()
+    user = User.objects.filter(identifier=identifier).first()
     if alias is not None:
-        return alias.user
-    if IdentifierAlias.objects.filter(identifier=identifier).exists():
-        return None  # a retired alias: reserved, signs in to nothing
-    return User.objects.filter(identifier=identifier).first()
+        return alias.user if alias.kind in SIGNS_IN else None  # a retired one signs in nowhere
+    return user
 
 
 def identifier_is_taken(identifier: str) -> bool:

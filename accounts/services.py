@@ -32,12 +32,16 @@ class RecordsOfAnotherPerson(Exception):
     """School records whose names are not the account's: they may not join it."""
 
 
+def _taken_identifiers(stem: str) -> set[str]:
+    return taken_with_prefix(stem)
+
+
 def next_free_identifier(*, first_name: str, last_name: str) -> str:
     """The identifier an account for these names would get now (the one identifier rule): the
     smallest number free among identifiers *and* aliases, so a merged account's identifier or
     one a person chose is never given again."""
     stem = identifier_stem(first_name, last_name)
-    return make_identifier(stem, smallest_free_number(stem, taken_with_prefix(stem)))
+    return make_identifier(stem, smallest_free_number(stem, _taken_identifiers(stem)))
 
 
 def user_create(
