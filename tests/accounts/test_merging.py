@@ -9,8 +9,11 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounts.aliases import account_for_identifier, identifier_is_taken
+from accounts.identifiers import has_identifier_shape, identifier_stem, make_identifier
 from accounts.merge import MergeRefused, accounts_merge, merge_preview
 from accounts.models import (
     AttachmentReport,
@@ -230,3 +233,31 @@ def test_a_merged_identifier_is_never_given_again(two_accounts: tuple[User, User
     assert identifier_is_taken(closed.identifier)
     assert account_for_identifier(closed.identifier) == kept
     assert next_free_identifier(first_name="Patrick", last_name="Dupont") == "patrick.dupont3"
+
+
+def test_two_student_accounts_of_one_student_merge_and_the_record_moves(
+    college: Establishment,
+) -> None:
+    kept = user_create(kind=User.Kind.STUDENT, first_name="Léa", last_name="Dupont", password="x")
+    closed = user_create(
+        kind=User.Kind.STUDENT,
+        first_name="Léa",
+        last_name="Dupont",
+        password="x",
+        student_id=make_student(college).pk,
+    )
+    assert merge(kept, closed).merged
+    kept.refresh_from_db()
+    closed.refresh_from_db()
+    assert kept.student is not None and closed.student is None
+
+
+@given(
+    first=st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+    last=st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+    number=st.integers(min_value=1, max_value=10**6),
+)
+def test_every_generated_identifier_has_the_shape_a_chosen_one_must_have(
+    first: str, last: str, number: int
+) -> None:
+    assert has_identifier_shape(make_identifier(identifier_stem(first, last), number))
