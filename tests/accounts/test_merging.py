@@ -26,6 +26,7 @@ from accounts.models import (
 from accounts.services import next_free_identifier, user_create, user_email_set
 from core.http import RequestFacts
 from notifications.backends.sms import LocmemSmsBackend
+from recovery.flows import merge as merge_flow
 from recovery.flows.merge import account_merge_apply
 from tests.conftest import DEMO_PASSWORD, make_guardian, make_parent_account, make_student
 from tests.recovery.conftest import ask_reset, last_code, post_code
@@ -261,3 +262,15 @@ def test_every_generated_identifier_has_the_shape_a_chosen_one_must_have(
     first: str, last: str, number: int
 ) -> None:
     assert has_identifier_shape(make_identifier(identifier_stem(first, last), number))
+
+
+def test_the_services_signed_in_as_the_closed_account_are_logged_out(
+    two_accounts: tuple[User, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    told: list[tuple[int, str]] = []
+    monkeypatch.setattr(
+        merge_flow, "logout_everywhere", lambda user, reason: told.append((user.pk, reason))
+    )
+    kept, closed = two_accounts
+    merge(kept, closed)
+    assert told == [(closed.pk, "account_deactivated")]
