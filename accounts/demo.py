@@ -50,6 +50,8 @@ STUDENTS = [
     ("E007", "0910000F", "Nguyen", "Emma", dt.date(2008, 12, 8), "1re G2", "070123460AF"),
     ("E008", "0910000F", "Girard", "Noah", dt.date(2007, 7, 21), "Tle G1", "070123461AG"),
     ("E009", "0910000F", "Moreau", "Jade", dt.date(2008, 2, 11), "1re G2", "070123462AH"),
+    ("E010", "0750654D", "Roche", "Manon", dt.date(2012, 10, 4), "5B", ""),
+    ("E011", "0910000F", "Roche", "Théo", dt.date(2008, 4, 19), "1re G1", ""),
 ]
 
 # external id, school UAI, last name, first name, mobile, e-mail, children (external id, level,
@@ -84,6 +86,9 @@ GUARDIANS = [
     ("R009", "0910000F", "Girard", "Olivier", "", "", [("E008", 1, "pere")], ""),
     ("R010", "0910000F", "Moreau", "Camille", "+33655667788", "", [("E009", 1, "mere")], ""),
     ("R011", "0910000F", "Dupont", "Sophie", "+33698765432", "", [("E002", 1, "mere")], ""),
+    # Julien Roche: each school held another mobile, so he has two accounts to merge (issue 15).
+    ("R012", "0750654D", "Roche", "Julien", "+33677889900", "", [("E010", 1, "pere")], "roche"),
+    ("R013", "0910000F", "Roche", "Julien", "+33688990011", "", [("E011", 1, "pere")], "roche2"),
 ]
 
 # student external id, e-mail (verified) or "", must change password

@@ -59,6 +59,12 @@ class EventType:
     NEW_DEVICE_ALERTED = "new_device_alerted"
     NEW_DEVICE_ALERT_HELD = "new_device_alert_held"
     NEW_DEVICE_UNREACHABLE = "new_device_unreachable"
+    # Merging two accounts of one person (accounts/merge.py), and identifiers people keep.
+    ACCOUNT_MERGED = "account_merged"
+    ACCOUNT_MERGED_INTO = "account_merged_into"
+    MERGE_PROOF_FAILED = "merge_proof_failed"
+    IDENTIFIER_ALIAS_CHOSEN = "identifier_alias_chosen"
+    SIGNUP_RECORDS_ATTACHED = "signup_records_attached"
 
 
 LABELS: dict[str, Promise] = {
@@ -112,6 +118,13 @@ LABELS: dict[str, Promise] = {
     EventType.NEW_DEVICE_UNREACHABLE: _(
         "Connexion depuis un nouvel appareil : alerte non envoyée "
         "(ni mobile ni adresse e-mail validée pour vous prévenir)"
+    ),
+    EventType.ACCOUNT_MERGED: _("Un autre compte a été regroupé avec celui-ci"),
+    EventType.ACCOUNT_MERGED_INTO: _("Compte fermé : regroupé avec un autre compte"),
+    EventType.MERGE_PROOF_FAILED: _("Mot de passe incorrect pour un regroupement de comptes"),
+    EventType.IDENTIFIER_ALIAS_CHOSEN: _("Identifiant personnalisé choisi"),
+    EventType.SIGNUP_RECORDS_ATTACHED: _(
+        "Enfants d'un autre établissement ajoutés au compte (inscription)"
     ),
 }
 

@@ -14,6 +14,11 @@ from core.text import fold_name
 
 FALLBACK_STEM = "utilisateur"
 _TRAILING_NUMBER = re.compile(r"([0-9]+)$")
+# The shape of every identifier, generated or chosen (``accounts.aliases``): words of letters
+# joined by single dots or hyphens, then an optional number without a leading zero.
+IDENTIFIER_SHAPE = re.compile(r"[a-z]+(?:[.-][a-z]+)*(?:[1-9][0-9]*)?")
+CHOSEN_MIN_LENGTH = 4
+CHOSEN_MAX_LENGTH = 2 * 30 + 1 + 6  # two name parts, the dot, a number (core.text)
 
 
 def identifier_stem(first_name: str, last_name: str) -> str:
@@ -39,3 +44,9 @@ def smallest_free_number(stem: str, taken: set[str]) -> int:
 
 def make_identifier(stem: str, number: int) -> str:
     return f"{stem}{number}"
+
+
+def has_identifier_shape(identifier: str) -> bool:
+    """Whether ``identifier`` (canonical) is written as identifiers are: a generated one always
+    is, and a chosen one must be."""
+    return IDENTIFIER_SHAPE.fullmatch(identifier) is not None

@@ -279,6 +279,51 @@ class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-m
         return bool(self.email) and self.email_verified_at is not None
 
 
+class IdentifierAlias(models.Model):
+    """Another identifier that signs in to an account: the identifier of an account merged into
+    it (``merged``), the one its owner chose (``chosen``, at most one live), or one they chose
+    before (``retired``: it no longer signs in but stays reserved for them).
+
+    An identifier is unique across ``User.identifier`` and this table
+    (``accounts.aliases.identifier_is_taken``); a row is never deleted, so a former identifier
+    never goes to another person.
+    """
+
+    class Kind(models.TextChoices):
+        MERGED = "merged", _("identifiant d'un compte regroupé")
+        CHOSEN = "chosen", _("identifiant personnalisé")
+        RETIRED = "retired", _("ancien identifiant personnalisé")
+
+    identifier = models.CharField(_("identifiant"), max_length=150, unique=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("compte")
+    )
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("autre identifiant")
+        verbose_name_plural = _("autres identifiants")
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(identifier=Lower("identifier")),
+                name="alias_identifier_lowercase",
+            ),
+            models.CheckConstraint(condition=~models.Q(identifier=""), name="alias_identifier_set"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["merged", "chosen", "retired"]),
+                name="alias_kind_known",
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(kind="chosen"), name="alias_one_chosen"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} → {self.user}"
+
+
 class StaffMembership(models.Model):
     class Role(models.TextChoices):
         SECRETARIAT = "secretariat", _("Secrétariat")

@@ -10,6 +10,7 @@ included).
 
 from __future__ import annotations
 
+from accounts.aliases import account_for_identifier
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, User
 from core.http import RequestFacts
@@ -28,7 +29,7 @@ def password_check_failed(
     (journaled in the account's journal, if there is an account)."""
     account = subject
     if account is None and attempt.identifier:
-        account = User.objects.filter(identifier=attempt.identifier).first()
+        account = account_for_identifier(attempt.identifier)
     audit_event_record(
         event_type=event_type,
         subject=subject,

@@ -9,9 +9,11 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.aliases import identifier_is_taken, taken_with_prefix
 from accounts.audit import audit_event_record
 from accounts.identifiers import identifier_stem, make_identifier, smallest_free_number
 from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, User
+from accounts.people import comparable_name
 from core.http import RequestFacts
 from core.text import canonical_email
 
@@ -26,14 +28,18 @@ class GuardianAlreadyTied(Exception):
     """A school record was tied to an account meanwhile (replayed or concurrent creation)."""
 
 
+class RecordsOfAnotherPerson(Exception):
+    """School records whose names are not the account's: they may not join it."""
+
+
 def _taken_identifiers(stem: str) -> set[str]:
-    return set(
-        User.objects.filter(identifier__startswith=stem).values_list("identifier", flat=True)
-    )
+    return taken_with_prefix(stem)
 
 
 def next_free_identifier(*, first_name: str, last_name: str) -> str:
-    """The identifier an account for these names would get now (the one identifier rule)."""
+    """The identifier an account for these names would get now (the one identifier rule): the
+    smallest number free among identifiers *and* aliases, so a merged account's identifier or
+    one a person chose is never given again."""
     stem = identifier_stem(first_name, last_name)
     return make_identifier(stem, smallest_free_number(stem, _taken_identifiers(stem)))
 
@@ -75,7 +81,7 @@ def user_create(
             with transaction.atomic():
                 user.save(force_insert=True)
         except IntegrityError:
-            if User.objects.filter(identifier=identifier).exists():
+            if identifier_is_taken(identifier):
                 continue
             raise
         return user
@@ -161,6 +167,49 @@ def parent_account_register(
         for student_id in declined_ids:
             _decline_child(user=user, guardian_ids=guardian_ids, student_id=student_id, facts=facts)
     return user
+
+
+def parent_records_attach(
+    *,
+    user: User,
+    guardian_ids: list[int],
+    confirmed_ids: list[int],
+    declined_ids: list[int],
+    facts: RequestFacts,
+) -> None:
+    """Tie school records proved at self-registration to an account the person already has
+    (and proved), instead of creating a second one: the same locks, the same "non" handling
+    as ``parent_account_register``; the records must bear the account's names (folded), so
+    one person's records never join another person's account."""
+    with transaction.atomic():
+        rows = list(
+            Guardian.objects.select_for_update()
+            .filter(pk__in=guardian_ids)
+            .select_related("establishment")
+            .order_by("pk")
+        )
+        if not rows or len(rows) != len(set(guardian_ids)) or any(row.account_id for row in rows):
+            raise GuardianAlreadyTied
+        names = (comparable_name(user.first_name), comparable_name(user.last_name))
+        if user.kind != User.Kind.PARENT or any(
+            (comparable_name(row.first_name), comparable_name(row.last_name)) != names
+            for row in rows
+        ):
+            raise RecordsOfAnotherPerson
+        Guardian.objects.filter(pk__in=guardian_ids, account=None).update(
+            account=user, updated_at=timezone.now()
+        )
+        audit_event_record(
+            event_type=AuditEvent.Type.SIGNUP_RECORDS_ATTACHED,
+            subject=user,
+            actor=user,
+            establishment=rows[0].establishment,
+            ip_address=facts.ip_address,
+            user_agent=facts.user_agent,
+            details={"via": "signup", "children": confirmed_ids, "guardians": guardian_ids},
+        )
+        for student_id in declined_ids:
+            _decline_child(user=user, guardian_ids=guardian_ids, student_id=student_id, facts=facts)
 
 
 def _decline_child(

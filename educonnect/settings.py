@@ -229,6 +229,9 @@ RATE_LIMITS = {
     # Mon compte: each e-mail change sends a message to an address of the sender's choice.
     "change_email": "3/h/account,10/d/account,3/d/key,30/h/ip",
     "change_password": "10/h/account,30/h/ip",
+    # Proving another account to merge (its password also goes through the login throttle).
+    "merge_accounts": "10/h/account,30/h/ip",
+    "choose_identifier": "10/h/account,30/h/ip",
     # The identity provider's endpoints (identity/).
     "oidc_authorize": "30/m/ip,300/h/ip",
     "oidc_token": "60/m/key,600/h/ip",

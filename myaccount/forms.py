@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import PASSWORD_MAX, NewPasswordMixin, throttled_message
 from accounts.models import User
+from core.fields import IdentifierField
 from core.text import canonical_email
 from recovery.codes import lifetimes
 
@@ -88,4 +89,38 @@ class AttachmentReportForm(forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class MergeProofForm(forms.Form):
+    """The other account: its identifier and its password (checked in the flow, with the
+    login's throttle)."""
+
+    identifier = IdentifierField(
+        label=_("Identifiant de l'autre compte"),
+        help_text=_(
+            "L'identifiant du compte à regrouper avec celui-ci, par exemple camille.martin2"
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Mot de passe de l'autre compte"),
+        max_length=PASSWORD_MAX,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class AliasForm(forms.Form):
+    identifier = IdentifierField(
+        label=_("Identifiant personnalisé"),
+        help_text=_(
+            "En lettres minuscules sans accents, des mots séparés par un point ou un tiret, "
+            "éventuellement suivis d'un nombre : par exemple marie.dupont ou marie-dupont75."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
     )

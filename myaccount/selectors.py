@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.aliases import chosen_alias
 from accounts.devices import describe_user_agent
 from accounts.models import AttachmentReport, AuditEvent, Guardianship, User, UserSession
 from accounts.sessions import active_sessions
@@ -63,6 +64,8 @@ def account_page(user: User) -> dict[str, Any]:
         "masked_mobiles": masked_mobiles,
         "student": student,
         "reports": list(reports),
+        "chosen_identifier": chosen_alias(user),
+        "may_merge": user.kind in (User.Kind.PARENT, User.Kind.STUDENT) and not user.is_staff,
     }
 
 

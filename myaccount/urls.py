@@ -23,4 +23,7 @@ urlpatterns = [
         views.report_attachment,
         name="report_attachment",
     ),
+    path("mon-compte/regrouper/", views.merge_start, name="merge_start"),
+    path("mon-compte/regrouper/confirmer/", views.merge_confirm, name="merge_confirm"),
+    path("mon-compte/identifiant/", views.choose_identifier, name="choose_identifier"),
 ]

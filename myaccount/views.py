@@ -14,6 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from accounts.aliases import AliasRefused, alias_choose, chosen_alias
+from accounts.forms import throttled_message
+from accounts.merge import MergeRefused
 from accounts.models import AuditEvent, Guardianship, Student, User
 from accounts.password_checks import password_check_failed, password_check_start
 from core.converters import parse_database_id
@@ -21,9 +24,16 @@ from core.http import request_facts
 from core.ratelimits import consume_or_429
 from core.text import canonical_email
 from myaccount import selectors, services
-from myaccount.forms import AttachmentReportForm, EmailChangeForm, PasswordChangeForm
-from recovery.errors import LinkInvalid
+from myaccount.forms import (
+    AliasForm,
+    AttachmentReportForm,
+    EmailChangeForm,
+    MergeProofForm,
+    PasswordChangeForm,
+)
+from recovery.errors import FlowExpired, LinkInvalid
 from recovery.flows.email_verification import EmailVerificationFlow
+from recovery.flows.merge import MergeFlow, MergeProofFailed, MergeProofThrottled
 
 
 def _user(request: HttpRequest) -> User:
@@ -190,3 +200,99 @@ def report_attachment(request: HttpRequest, student_id: int) -> HttpResponse:
         return redirect("myaccount:account")
     context = {"form": form, "student": link.student}
     return render(request, "myaccount/report_attachment.html", context, status=_status(request))
+
+
+# --- Merging another account into this one, and the chosen identifier ---------------------
+
+
+def _may_merge(user: User) -> bool:
+    return user.kind in (User.Kind.PARENT, User.Kind.STUDENT) and not user.is_staff
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def merge_start(request: HttpRequest) -> HttpResponse:
+    """Prove the other account. An unknown identifier and a wrong password get one message."""
+    user = _user(request)
+    if not _may_merge(user):
+        raise Http404
+    form = MergeProofForm(data=request.POST or None)
+    status = HTTPStatus.OK
+    if request.method == "POST" and form.is_valid():
+        if limited := consume_or_429(request, action="merge_accounts"):
+            return limited
+        try:
+            MergeFlow(request.session).prove_with_password(
+                user=user,
+                identifier=form.cleaned_data["identifier"],
+                password=form.cleaned_data["password"],
+                facts=request_facts(request),
+            )
+        except MergeProofThrottled as error:
+            form.add_error(None, throttled_message(error.wait_seconds))
+            status = HTTPStatus.TOO_MANY_REQUESTS
+        except MergeProofFailed:
+            form.add_error(None, _("Identifiant ou mot de passe incorrect pour l'autre compte."))
+            status = HTTPStatus.BAD_REQUEST
+        except MergeRefused as error:
+            form.add_error(None, error.message)
+            status = HTTPStatus.BAD_REQUEST
+        else:
+            return redirect("myaccount:merge_confirm")
+    elif request.method == "POST":
+        status = HTTPStatus.BAD_REQUEST
+    return render(request, "myaccount/merge_start.html", {"form": form}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def merge_confirm(request: HttpRequest) -> HttpResponse:
+    """What will move, then "Regrouper" (POST). A second submission merges nothing more."""
+    user = _user(request)
+    flow = MergeFlow(request.session)
+    try:
+        if request.method == "POST":
+            flow.finish(user=user, facts=request_facts(request))
+            messages.success(
+                request,
+                _("Le compte %(identifier)s est regroupé avec celui-ci.")
+                % {"identifier": flow.done_identifier(user=user)},
+            )
+            return redirect("myaccount:account")
+        preview = flow.preview(user=user)
+    except FlowExpired:
+        messages.info(request, _("Votre demande a expiré ou n'a pas été faite. Recommencez ici."))
+        return redirect("myaccount:merge_start")
+    except MergeRefused as error:
+        status = HTTPStatus.CONFLICT if error.code == "changed" else HTTPStatus.BAD_REQUEST
+        context = {"form": MergeProofForm(), "refusal": error.message}
+        return render(request, "myaccount/merge_start.html", context, status=status)
+    return render(request, "myaccount/merge_confirm.html", {"preview": preview})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def choose_identifier(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not _may_merge(user):
+        raise Http404
+    form = AliasForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if limited := consume_or_429(request, action="choose_identifier"):
+            return limited
+        try:
+            alias = alias_choose(
+                user=user, identifier=form.cleaned_data["identifier"], facts=request_facts(request)
+            )
+        except AliasRefused as error:
+            form.add_error("identifier", error.message)
+        else:
+            messages.success(
+                request,
+                _("Vous pouvez désormais vous connecter avec l'identifiant %(identifier)s.")
+                % {"identifier": alias.identifier},
+            )
+            return redirect("myaccount:account")
+    context = {"form": form, "current": chosen_alias(user)}
+    return render(request, "myaccount/choose_identifier.html", context, status=_status(request))

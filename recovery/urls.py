@@ -45,4 +45,5 @@ urlpatterns = [
     path("inscription/renvoyer/", signup.signup_resend, name="signup_resend"),
     path("inscription/enfants/", signup.signup_children, name="signup_children"),
     path("inscription/mot-de-passe/", signup.signup_password, name="signup_password"),
+    path("inscription/compte-existant/", signup.signup_existing, name="signup_existing"),
 ]

@@ -3,13 +3,16 @@ unlocking, deactivation; every action goes through console.actions and is audite
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten, unquote
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -17,7 +20,9 @@ from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship
 from accounts.scoping import visible_establishments, visible_events
 from console import actions
 from console.admin.base import notifications_seen_by, staff_of
+from console.admin.user_merge import merge_view
 from console.letters import Letter, account_schools, letters_context
+from console.merging import may_merge_accounts
 from console.search import people_filter, phone_query
 from core.channels import Channel
 from core.http import client_ip
@@ -67,6 +72,7 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "set_temporary_password",
         "deactivate",
         "reactivate",
+        "merge_two",
     ]
 
     @admin.display(description=_("établissement / classe"))
@@ -171,6 +177,27 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)
+
+    def has_merge_permission(self, request: HttpRequest) -> bool:
+        """Merging accounts is the académie's (console.merging), never a school's."""
+        return may_merge_accounts(staff_of(request))
+
+    def get_urls(self) -> list[Any]:
+        merge = path(
+            "regrouper/",
+            self.admin_site.admin_view(partial(merge_view, self)),
+            name="accounts_user_merge",
+        )
+        return [merge, *super().get_urls()]
+
+    @admin.action(description=_("Regrouper deux comptes (académie)"), permissions=["merge"])
+    def merge_two(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
+        chosen = list(queryset.order_by("date_joined", "pk")[:3])
+        if len(chosen) != 2:  # noqa: PLR2004 - a merge is of two accounts
+            messages.error(request, _("Sélectionnez exactement deux comptes à regrouper."))
+            return None
+        query = urlencode({"kept": chosen[0].identifier, "closed": chosen[1].identifier})
+        return redirect(f"{reverse('admin:accounts_user_merge')}?{query}")
 
     def _accounts_only(self, queryset: QuerySet[User]) -> QuerySet[User]:
         return queryset.exclude(Q(is_superuser=True) | Q(kind=User.Kind.STAFF))

@@ -11,7 +11,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.access import may_sign_in_q
+from accounts.access import may_sign_in
+from accounts.aliases import account_for_identifier
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Establishment, User
 from core.links import absolute_url
@@ -26,8 +27,9 @@ PURPOSE = VerificationCode.Purpose.PASSWORD_RESET
 
 def usable_user(identifier: str) -> User | None:
     """The account a reset may be sent for: one that may sign in (``accounts.access``, the
-    rule the login's backend applies)."""
-    return User.objects.filter(may_sign_in_q(), identifier=identifier).first()
+    rule the login's backend applies), an alias resolved as the login resolves it."""
+    user = account_for_identifier(identifier)
+    return user if user is not None and may_sign_in(user) else None
 
 
 def password_reset_deliver(*, identifier: str, channel: str, ip_address: str = "") -> bool:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import may_sign_in, may_sign_in_q
+from accounts.aliases import account_for_identifier
 from accounts.models import AuditEvent, User
 from core.channels import Channel
 from core.http import RequestFacts
@@ -79,13 +80,12 @@ class ForgotPasswordFlow(SessionFlow):
     def confirm(self, candidate: str) -> None:
         """Check a typed code; a right one moves the journey to the password step, once."""
         state = self.resume(Step.CODE)
-        row = self._check_code(
-            state,
-            VerificationCode.objects.filter(
-                purpose=PURPOSE, channel=Channel.SMS, user__identifier=state["identifier"]
-            ),
-            candidate,
+        account = account_for_identifier(state["identifier"])  # an alias as the login reads it
+        # The same query whether or not the identifier is known (no id 0): nothing to time.
+        candidates = VerificationCode.objects.filter(
+            purpose=PURPOSE, channel=Channel.SMS, user_id=account.pk if account is not None else 0
         )
+        row = self._check_code(state, candidates, candidate)
         self._grant(
             {
                 "step": Step.PASSWORD,

@@ -32,7 +32,13 @@ from django.utils import timezone
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Guardian, User
 from accounts.people import Child, legal_children, unregistered_guardian_ids
-from accounts.services import GuardianAlreadyTied, next_free_identifier, parent_account_register
+from accounts.services import (
+    GuardianAlreadyTied,
+    RecordsOfAnotherPerson,
+    next_free_identifier,
+    parent_account_register,
+    parent_records_attach,
+)
 from core.channels import Channel
 from core.http import RequestFacts
 from core.ratelimits import AttemptLimit
@@ -47,6 +53,7 @@ from recovery.errors import (
     TooManyWrongBirthDates,
 )
 from recovery.flows.base import SessionFlow, new_journey, now_ts
+from recovery.flows.merge import account_prove
 from recovery.models import VerificationCode
 
 SESSION_KEY = "recovery.signup"
@@ -68,11 +75,16 @@ __all__ = [
     "Child",
     "Decision",
     "NoChildConfirmed",
+    "NotThisPersonsAccount",
     "NoLegalChild",
     "SignupFlow",
     "Step",
     "TooManyWrongBirthDates",
 ]
+
+
+class NotThisPersonsAccount(Exception):
+    """The account proved at the password step bears other names than the school records."""
 
 
 class Step:
@@ -290,6 +302,31 @@ class SignupFlow(SessionFlow):
                     user=user,
                     establishment=user.guardian_records.order_by("pk").first().establishment,  # type: ignore[union-attr]
                 )
+        except GuardianAlreadyTied:
+            self.clear()
+            raise AlreadyRegistered from None
+        self._save({"step": Step.DONE, "user_id": user.pk, "started_at": now_ts()})
+        return user
+
+    def finish_into_existing(self, *, identifier: str, password: str, facts: RequestFacts) -> User:
+        """« J'ai déjà un compte » at the password step: instead of a second account, the
+        records proved by the code and the birth dates join the account the person proves
+        with its identifier and password (``recovery.flows.merge.account_prove``: the login's
+        throttle, one error for an unknown identifier and a wrong password). Its names must be
+        the records' (``NotThisPersonsAccount`` otherwise; the journey stays at this step).
+        The state becomes DONE; the caller logs the person in."""
+        state = self.resume(Step.PASSWORD)
+        user = account_prove(identifier=identifier, password=password, facts=facts)
+        try:
+            parent_records_attach(
+                user=user,
+                guardian_ids=state["guardian_ids"],
+                confirmed_ids=state["confirmed_ids"],
+                declined_ids=state["declined_ids"],
+                facts=facts,
+            )
+        except RecordsOfAnotherPerson:
+            raise NotThisPersonsAccount from None
         except GuardianAlreadyTied:
             self.clear()
             raise AlreadyRegistered from None

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import NewPasswordMixin
+from accounts.forms import PASSWORD_MAX, NewPasswordMixin
 from accounts.models import User
 from accounts.people import Child
-from core.fields import MobileField
+from core.fields import IdentifierField, MobileField
 from core.text import de_prefix
 from core.widgets import RadioSelect
 from recovery.flows.signup import Decision
@@ -221,3 +221,17 @@ class SignupPasswordForm(NewPasswordMixin):
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
+
+
+class ExistingAccountForm(forms.Form):
+    """« J'ai déjà un compte » at the last step of self-registration."""
+
+    prefix = "existing"
+
+    identifier = IdentifierField(label=_("Identifiant de mon compte"))
+    password = forms.CharField(
+        label=_("Mot de passe de mon compte"),
+        max_length=PASSWORD_MAX,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -15,14 +15,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.forms import throttled_message
 from accounts.signin import Method, sign_in
 from core.http import client_ip, request_facts
 from core.links import KEPT_NEXT, keep_next, kept_next
 from core.ratelimits import consume_or_429
 from recovery import errors
-from recovery.flows.signup import SignupFlow, Step
+from recovery.flows.merge import MergeProofFailed, MergeProofThrottled
+from recovery.flows.signup import NotThisPersonsAccount, SignupFlow, Step
 from recovery.forms.forgot import CodeForm
-from recovery.forms.signup import ChildrenForm, SignupForm, SignupPasswordForm
+from recovery.forms.signup import (
+    ChildrenForm,
+    ExistingAccountForm,
+    SignupForm,
+    SignupPasswordForm,
+)
 from recovery.views.common import (
     Journey,
     flow_errors,
@@ -197,5 +204,54 @@ def signup_password(request: HttpRequest) -> HttpResponse:
         back = kept_next(request)  # registering from a service's login page: back to it
         request.session.pop(KEPT_NEXT, None)
         return redirect(back or "myaccount:account")
-    context = {"form": form, "identifier": future.identifier}
+    context = {"form": form, "identifier": future.identifier, "existing": ExistingAccountForm()}
     return render(request, "recovery/signup_password.html", context, status=form_status(request))
+
+
+@public
+@sensitive_post_parameters("existing-password")
+@flow_errors(SIGNUP)
+def signup_existing(request: HttpRequest) -> HttpResponse:
+    """« J'ai déjà un compte »: the children join it instead of a second account."""
+    flow = SignupFlow(request.session)
+    if flow.is_done():
+        return redirect("myaccount:account")
+    future = flow.future_account()
+    existing = ExistingAccountForm(data=request.POST if request.method == "POST" else None)
+    status = HTTPStatus.BAD_REQUEST
+    if request.method == "POST" and existing.is_valid():
+        facts = request_facts(request)
+        try:
+            user = flow.finish_into_existing(
+                identifier=existing.cleaned_data["identifier"],
+                password=existing.cleaned_data["password"],
+                facts=facts,
+            )
+        except MergeProofThrottled as error:
+            existing.add_error(None, throttled_message(error.wait_seconds))
+            status = HTTPStatus.TOO_MANY_REQUESTS
+        except MergeProofFailed:
+            existing.add_error(None, _("Identifiant ou mot de passe incorrect."))
+        except NotThisPersonsAccount:
+            existing.add_error(
+                None,
+                _(
+                    "Ce compte n'est pas au nom que l'établissement a enregistré pour vous : "
+                    "les enfants ne peuvent pas y être ajoutés. Créez votre compte ci-dessus, "
+                    "ou demandez au secrétariat de corriger votre nom."
+                ),
+            )
+        else:
+            sign_in(request, user, method=Method.PASSWORD, facts=facts)
+            messages.success(request, _("Les enfants ont été ajoutés à votre compte."))
+            back = kept_next(request)
+            request.session.pop(KEPT_NEXT, None)
+            return redirect(back or "myaccount:account")
+    elif request.method != "POST":
+        return redirect("recovery:signup_password")
+    context = {
+        "form": SignupPasswordForm(future),
+        "identifier": future.identifier,
+        "existing": existing,
+    }
+    return render(request, "recovery/signup_password.html", context, status=status)

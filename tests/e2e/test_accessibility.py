@@ -294,11 +294,21 @@ def test_account_pages(audit: Audit, settings) -> None:
     lea = Student.objects.get(first_name="Léa")
     audit.goto(reverse("myaccount:report_attachment", args=[lea.pk]), "signaler un rattachement")
     audit.submit("signaler un rattachement, envoyé")
+    audit.goto(reverse("myaccount:choose_identifier"), "identifiant personnalisé")
+    audit.submit("identifiant personnalisé, vide")
+    audit.goto(reverse("myaccount:merge_start"), "regrouper mes comptes")
+    audit.submit("regrouper mes comptes, champs vides")
+
+    audit.log_in("julien.roche1", PARENT_PASSWORD)  # the demo parent with two accounts
+    audit.goto(reverse("myaccount:merge_start"), "regrouper mes comptes, autre compte")
+    audit.fill("input[name=identifier]", "julien.roche2")
+    audit.fill("input[name=password]", PARENT_PASSWORD)
+    audit.submit("regrouper mes comptes, confirmation")
 
     audit.log_in("jade.moreau1", TEMPORARY_PASSWORD)
     assert audit.page.url.endswith(reverse("myaccount:change_password"))
     audit.check("mot de passe provisoire à changer")
-    audit.assert_clean(pages=13)
+    audit.assert_clean(pages=19)
 
 
 # The widest things the journal and the sessions list can hold, so that their audit does not
@@ -376,6 +386,10 @@ def test_staff_pages(audit: Audit, settings) -> None:  # type: ignore[no-untyped
     claire = User.objects.get(identifier="claire.bernard1")
     audit.goto(reverse("admin:accounts_staffmember_change", args=[claire.pk]), "personnel, fiche")
     audit.goto(reverse("console:invitation"), "invitation, aucun lien ouvert")
+    audit.goto(reverse("admin:accounts_user_merge"), "regrouper deux comptes")
+    audit.fill("input[name=kept]", "julien.roche1")
+    audit.fill("input[name=closed]", "julien.roche2")
+    audit.submit("regrouper deux comptes, aperçu", form="#content form")
     audit.log_in("isabelle.roux1", STAFF_PASSWORD)
     audit.goto(reverse("admin:accounts_staffmember_add"), "personnel, ajout par la direction")
-    audit.assert_clean(pages=7)
+    audit.assert_clean(pages=9)
