@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, User
+from core import metrics
 from core.http import RequestFacts
 from core.links import KEPT_NEXT, kept_next, safe_next
 
@@ -38,6 +39,7 @@ def sign_in(request: HttpRequest, user: User, *, method: str, facts: RequestFact
         user_agent=facts.user_agent,
         details={"method": method},
     )
+    metrics.count(metrics.LOGINS, outcome="succeeded", method=method)
 
 
 def after_sign_in_url(request: HttpRequest, default: str = "") -> str:
