@@ -239,7 +239,11 @@ class StoredCollector:
 
     def collect(self) -> Iterator[Metric]:
         specs: list[Any] = [*COUNTERS, *HISTOGRAMS]
-        values = _store.read([KEY_PREFIX + spec.name for spec in specs])
+        try:
+            values = _store.read([KEY_PREFIX + spec.name for spec in specs])
+        except redis.RedisError as error:  # the scrape still gives the database's gauges
+            logger.warning("metrics not read (Redis unreachable): %s", error)
+            return
         for spec, stored in zip(specs, values, strict=True):
             if isinstance(spec, CounterSpec):
                 yield _counter(spec, stored)
