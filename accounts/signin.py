@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from accounts.audit import audit_event_record
 from accounts.known_devices import known_device_sign_in, new_device_alert
 from accounts.models import AuditEvent, User
+from core import metrics
 from core.http import RequestFacts
 from core.links import KEPT_NEXT, kept_next, safe_next
 
@@ -54,6 +55,7 @@ def sign_in(request: HttpRequest, user: User, *, method: str, facts: RequestFact
     )
     if is_new_device and not first_login and method not in QUIET_METHODS:
         new_device_alert(user=user, facts=facts)
+    metrics.count(metrics.LOGINS, outcome="succeeded", method=method)
 
 
 def after_sign_in_url(request: HttpRequest, default: str = "") -> str:

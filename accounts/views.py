@@ -19,6 +19,7 @@ from accounts.forms import LoginForm
 from accounts.models import AuditEvent
 from accounts.password_checks import password_check_failed, password_check_start
 from accounts.signin import Method, after_sign_in_url, sign_in
+from core import metrics
 from core.http import client_ip, request_facts, user_agent
 from core.text import canonical_identifier
 
@@ -42,8 +43,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
         sign_in(request, form.user, method=Method.PASSWORD, facts=facts)
         return HttpResponseRedirect(after_sign_in_url(request))
     if attempt.is_refused:
+        metrics.count(metrics.LOGINS, outcome="throttled", method=Method.PASSWORD)
+        metrics.count(metrics.RATE_LIMITED, policy="login")
         return _login_page(request, form, HTTPStatus.TOO_MANY_REQUESTS)
-    password_check_failed(attempt=attempt, facts=facts, event_type=AuditEvent.Type.LOGIN_FAILED)
+    locked = password_check_failed(
+        attempt=attempt, facts=facts, event_type=AuditEvent.Type.LOGIN_FAILED
+    )
+    metrics.count(metrics.LOGINS, outcome="locked" if locked else "failed", method=Method.PASSWORD)
     return _login_page(request, form, HTTPStatus.BAD_REQUEST)
 
 

@@ -30,6 +30,7 @@ from django.shortcuts import render
 from django.utils.crypto import salted_hmac
 from django_ratelimit.core import is_ratelimited
 
+from core import metrics
 from core.http import client_ip
 
 SCOPES = {"key", "ip", "account"}
@@ -81,7 +82,8 @@ def _scope_value(request: HttpRequest, scope: str, key: str) -> str:
 
 
 def consume(request: HttpRequest, *, action: str, key: str = "") -> bool:
-    """Count one try of ``action``; True when any of its limits is exceeded."""
+    """Count one try of ``action``; True when any of its limits is exceeded (then the caller
+    answers 429, counted in ``portal_rate_limited_total`` under the action's name)."""
     limited = False
     for rule in rules(action):
         value = _scope_value(request, rule.scope, key)
@@ -94,6 +96,8 @@ def consume(request: HttpRequest, *, action: str, key: str = "") -> bool:
             rate=rule.rate,
             increment=True,
         )
+    if limited:
+        metrics.count(metrics.RATE_LIMITED, policy=action)
     return limited
 
 

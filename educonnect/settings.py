@@ -153,6 +153,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL") or REDIS_URL or "memory://"
+if CELERY_BROKER_URL.startswith("redis://"):
+    # kombu's Redis transport with a channel that survives a broker restart (educonnect/broker.py).
+    CELERY_BROKER_TRANSPORT = "educonnect.broker:Transport"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -201,7 +204,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 # New-device alerts (accounts/known_devices.py): a browser unseen for KNOWN_DEVICE_DAYS is new
 # again; at most NEW_DEVICE_ALERTS_PER_DAY alerts per account in 24 h, the others journaled.
@@ -443,6 +446,8 @@ ROSTER_STAGE_MAX_AGE_SECONDS = env_int("ROSTER_STAGE_MAX_AGE_SECONDS", 24 * 3600
 PORTAL_NAME = env_str("PORTAL_NAME", "Portail des familles")
 SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "assistance@exemple.fr")
 OTP_TOTP_ISSUER = PORTAL_NAME
+# Bearer token Prometheus sends to /metrics (docs/OPERATIONS.md); unset, /metrics answers 404.
+METRICS_TOKEN = env_secret("METRICS_TOKEN")
 
 LOGGING = {
     "version": 1,

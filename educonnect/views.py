@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from educonnect import health
+from educonnect import health, metrics
 
 
 @login_not_required
@@ -22,6 +22,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy = all(checks.values())
     status = HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=status)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus scrapes here with the METRICS_TOKEN bearer token; 404 for anyone else."""
+    return metrics.metrics_response(request)
 
 
 def _page(template: str) -> Callable[[HttpRequest], HttpResponse]:

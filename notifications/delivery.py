@@ -17,6 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import metrics
 from notifications import secret_box
 from notifications.backends.sms import get_sms_backend
 from notifications.errors import PermanentSendError, TransientSendError
@@ -85,12 +86,16 @@ def deliver(notification_id: int, *, final_attempt: bool = False) -> None:
     if message is None:
         _fail(notification, "secret_lost")
         return
+    channel = str(notification.channel)
     try:
-        provider_id = _send(notification, message)
+        with metrics.timed(metrics.SEND_SECONDS, channel=channel):
+            provider_id = _send(notification, message)
     except PermanentSendError as error:
+        metrics.count(metrics.NOTIFICATION_SENDS, channel=channel, outcome="permanent")
         _fail(notification, error.code, error.detail)
         return
     except TransientSendError as error:
+        metrics.count(metrics.NOTIFICATION_SENDS, channel=channel, outcome="transient")
         out_of_retries = (
             final_attempt or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
         )
@@ -108,6 +113,7 @@ def deliver(notification_id: int, *, final_attempt: bool = False) -> None:
             logger.warning("notification %s: still %s, left for beat", notification.pk, error.code)
             return
         raise
+    metrics.count(metrics.NOTIFICATION_SENDS, channel=channel, outcome="sent")
     _finish(
         notification,
         status=Notification.Status.SENT,

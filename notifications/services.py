@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Establishment, User
+from core import metrics
 from core.channels import Channel
 from notifications import rendering, secret_box, tasks
 from notifications.budget import budget_exceeded
@@ -79,6 +80,9 @@ def notification_send(
             logger.warning(
                 "%s blocked by the %s budget (notification %s)", channel, spent, notification.pk
             )
+            metrics.count(metrics.NOTIFICATIONS_BLOCKED, channel=str(channel))
+            if secrets:  # a code or a link the person will not get
+                metrics.count(metrics.CODES_BLOCKED, channel=str(channel), reason="budget")
             return notification
         notification.secret_payload = secret_box.seal(
             {"subject": real.subject, "text": real.text, "html": real.html}

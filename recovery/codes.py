@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from core import metrics
 from core.channels import Channel
 from core.crypto import keyed_digest, keyed_digests
 from core.fields import CODE_DIGITS
@@ -132,6 +133,7 @@ def code_issue(
     else:
         live = live.filter(user_id=user_id)
     live.update(consumed_at=now)
+    metrics.count(metrics.CODES_ISSUED, channel=str(channel), purpose=str(purpose))
     return VerificationCode.objects.create(
         purpose=purpose,
         channel=channel,

@@ -113,8 +113,8 @@ def test_it_runs_celery_worker_and_beat() -> None:
 
 @pytest.mark.parametrize("name", ["web", "worker", "beat", "postgres", "redis"])
 def test_it_restarts_a_long_running_service_that_exits(name: str) -> None:
-    # A Celery worker can exit after a Redis restart (kombu's restore_unacked,
-    # tests/services/test_faults.py): the engine brings it back without anyone stepping in.
+    # A process that exits for any reason comes back without anyone stepping in. (A Redis
+    # restart no longer makes the worker exit: educonnect/broker.py, tests/services/test_faults.py.)
     assert _compose()["services"][name]["restart"] == "unless-stopped"
 
 

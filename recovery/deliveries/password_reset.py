@@ -15,6 +15,7 @@ from accounts.access import may_sign_in
 from accounts.aliases import account_for_identifier
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Establishment, User
+from core import metrics
 from core.links import absolute_url
 from notifications.notices import notify_account
 from notifications.services import notification_send
@@ -84,6 +85,7 @@ def reset_send(
     if not by_staff and not codes.may_issue(
         user_id=user.pk, purpose=PURPOSE, destination=first, now=now
     ):
+        metrics.count(metrics.CODES_BLOCKED, channel=str(way.channel), reason="quota")
         return None
     secret = codes.new_code() if as_code else codes.new_link_token()
     codes.code_issue(

@@ -17,6 +17,7 @@ from accounts.access import may_sign_in
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Guardian, User
 from accounts.people import matching_guardians
+from core import metrics
 from core.channels import Channel
 from notifications.models import Notification
 from notifications.services import notification_send
@@ -62,6 +63,7 @@ def signup_code_deliver(
     now = timezone.now()
     with transaction.atomic():
         if not may_send_to(mobile=mobile, now=now):
+            metrics.count(metrics.CODES_BLOCKED, channel=Channel.SMS.value, reason="quota")
             return "nothing"
         registered: dict[int, Guardian] = {}
         for guardian in matched:

@@ -7,10 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -103,31 +101,6 @@ class Stack:
         )
         self.workers.append(worker)
         return worker
-
-    @contextmanager
-    def supervised(self, worker: Worker) -> Iterator[list[Worker]]:
-        """Restart ``worker`` if it exits, as docker-compose's ``restart: unless-stopped`` does.
-
-        Yields the replacements started (empty when the worker never exited).
-        """
-        replacements: list[Worker] = []
-        stopping = threading.Event()
-
-        def watch() -> None:
-            current = worker
-            while not stopping.wait(0.2):
-                if not current.is_running():
-                    print(f"worker {current.pid} exited ({current.process.returncode}): restarted")
-                    current = self.start_worker()
-                    replacements.append(current)
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-        try:
-            yield replacements
-        finally:
-            stopping.set()
-            watcher.join(timeout=30)
 
     def start_beat(self, **env: str) -> subprocess.Popen[bytes]:
         number = len(self.beats) + 1

@@ -146,22 +146,39 @@ def services(stack: Stack) -> Iterator[Stack]:
 
 
 def test_a_redis_restart_loses_and_duplicates_no_message(services: Stack) -> None:
+    """The same worker process rides the restart out (no supervisor, nobody restarts it) and
+    sends what is queued after it (educonnect/broker.py: the crash this used to be)."""
+    services.fake.latency = 0.3  # sends in flight (unacknowledged tasks) when Redis goes
     worker = services.start_worker()
     services.start_beat()
     redis_server = services.redis
 
     def restart_redis() -> Window:
+        wait_for(
+            lambda: services.fake.request_count > services.fake.message_count,
+            what="a send in flight at the provider",
+            interval=0.01,
+        )
         started = time.monotonic()
         redis_server.stop()
         time.sleep(3)  # the outage itself
         redis_server.start()
         return Window(started, time.monotonic())
 
-    with services.supervised(worker) as replacements:
-        load, window = run_under_load(services, restart_redis)
-        judge_requests("redis restart", load, window)
-        judge_messages("redis restart", services, load.snapshot()[1])
-    print(f"worker replaced {len(replacements)} times after the Redis restart")
+    load, window = run_under_load(services, restart_redis)
+
+    judge_requests("redis restart", load, window)
+    judge_messages("redis restart", services, load.snapshot()[1])
+    after = [
+        action
+        for action in load.snapshot()[1]
+        if action.sends and action.was_accepted and action.started_at > window.back_at
+    ]
+    print(f"[redis restart] {len(after)} messages queued after Redis was back, worker {worker.pid}")
+    assert after, "no message was queued after the restart: the test proved nothing"
+    assert worker.is_running(), f"the worker exited:\n{worker.log()[-3000:]}"
+    assert [w.pid for w in services.workers] == [worker.pid]  # nobody started another
+    assert "Unrecoverable error" not in worker.log()
     assert services.gunicorn is not None and services.gunicorn.poll() is None
 
 
