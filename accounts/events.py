@@ -54,6 +54,9 @@ class EventType:
     CURRENT_PASSWORD_FAILED = "current_password_failed"
     EMAIL_BLOCKED = "email_blocked"
     RENEWAL_CAMPAIGN_STARTED = "renewal_campaign_started"
+    # FranceConnect (franceconnect/): an identity tied to an account, or untied from it.
+    FRANCECONNECT_LINKED = "franceconnect_linked"
+    FRANCECONNECT_UNLINKED = "franceconnect_unlinked"
 
 
 LABELS: dict[str, Promise] = {
@@ -98,6 +101,8 @@ LABELS: dict[str, Promise] = {
     EventType.CURRENT_PASSWORD_FAILED: _("Mot de passe actuel incorrect (Mon compte)"),
     EventType.EMAIL_BLOCKED: _("E-mail bloqué (budget dépassé)"),
     EventType.RENEWAL_CAMPAIGN_STARTED: _("Campagne de renouvellement des mots de passe lancée"),
+    EventType.FRANCECONNECT_LINKED: _("FranceConnect lié au compte"),
+    EventType.FRANCECONNECT_UNLINKED: _("FranceConnect délié du compte"),
 }
 
 
