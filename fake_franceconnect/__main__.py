@@ -34,7 +34,7 @@ class QuietHandler(WSGIRequestHandler):
 def register_portal() -> None:
     """The portal as the one confidential client, its callback and post-logout pages."""
     application = get_application_model()
-    portal = settings.PORTAL_URL
+    portal = settings.PORTAL_URLS
     client, _created = application.objects.get_or_create(
         client_id=settings.CLIENT_ID, defaults={"name": "Portail des familles"}
     )
@@ -42,8 +42,10 @@ def register_portal() -> None:
     client.client_type = application.CLIENT_CONFIDENTIAL
     client.authorization_grant_type = application.GRANT_AUTHORIZATION_CODE
     client.algorithm = application.RS256_ALGORITHM
-    client.redirect_uris = f"{portal}/franceconnect/retour/"
-    client.post_logout_redirect_uris = f"{portal}/franceconnect/deconnexion/"
+    client.redirect_uris = "\n".join(f"{url}/franceconnect/retour/" for url in portal)
+    client.post_logout_redirect_uris = "\n".join(
+        f"{url}/franceconnect/deconnexion/" for url in portal
+    )
     client.skip_authorization = True
     client.save()
 

@@ -3,7 +3,8 @@
 FAKE_FC_URL        where it serves and its issuer's base (issuer = FAKE_FC_URL + /api/v2)
 FAKE_FC_DIR        its SQLite database and RSA key (default var/fake_franceconnect)
 FAKE_FC_CLIENT_ID, FAKE_FC_CLIENT_SECRET   the one client: the portal
-FAKE_FC_PORTAL_URL the portal, whose callback and post-logout pages are registered
+FAKE_FC_PORTAL_URL the portal (or several, separated by spaces), whose callback and
+                   post-logout pages are registered
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ CLIENT_ID = os.environ.get("FAKE_FC_CLIENT_ID", "portail-des-familles")
 CLIENT_SECRET = os.environ.get(
     "FAKE_FC_CLIENT_SECRET", "Faux-FranceConnect-Secret-2026-pas-pour-la-production"
 )
-PORTAL_URL = os.environ.get("FAKE_FC_PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+PORTAL_URLS = [
+    url.rstrip("/") for url in os.environ.get("FAKE_FC_PORTAL_URL", "http://127.0.0.1:8000").split()
+]
 ISSUER = f"{URL}/api/v2"
 
 
