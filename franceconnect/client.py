@@ -27,6 +27,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import constant_time_compare
+from joserfc.errors import JoseError as JoserfcError
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # authlib.jose is announced for joserfc; it stays until 2.0
@@ -224,7 +225,7 @@ def _decode(token: str, *, refresh: bool = False, **kwargs: Any) -> Any:
         if refresh:
             raise AuthenticationFailed("signature") from error
         return _decode(token, refresh=True, **kwargs)
-    except JoseError as error:
+    except (JoseError, JoserfcError) as error:
         raise AuthenticationFailed("signature") from error
 
 
@@ -243,7 +244,7 @@ def id_token_claims(id_token: str, *, nonce: str, access_token: str | None = Non
     )
     try:
         claims.validate(leeway=LEEWAY_SECONDS)
-    except JoseError as error:
+    except (JoseError, JoserfcError) as error:
         reason = "nonce" if "nonce" in str(error) else "claims"
         raise AuthenticationFailed(reason) from error
     if not constant_time_compare(str(claims.get("nonce") or ""), nonce):

@@ -5,6 +5,7 @@ account, the next logins, every refused answer, logout at FranceConnect."""
 from __future__ import annotations
 
 import re
+from html import unescape
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
@@ -180,7 +181,7 @@ def test_another_persons_account_cannot_be_linked(client, franceconnect) -> None
         {"identifier": "karim.martin1", "password": PARENT_PASSWORD},
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "n'est pas au nom" in response.content.decode()
+    assert "n'est pas au nom" in unescape(response.content.decode())
     assert not FranceConnectLink.objects.exists()
     assert _signed_in_user(client) is None
 
@@ -225,7 +226,7 @@ def test_a_wrong_state_is_refused(client, franceconnect) -> None:  # type: ignor
         tamper=lambda url: _replace_query(url, state="x" * 43),
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "n'a pas été demandée depuis ce navigateur" in response.content.decode()
+    assert "n'a pas été demandée depuis ce navigateur" in unescape(response.content.decode())
     _nothing_happened(client, users)
 
 
@@ -251,7 +252,7 @@ def test_a_wrong_nonce_is_refused(client, franceconnect) -> None:  # type: ignor
     session.save()
     response = client.get(f"{back.path}?{back.query}")
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "n'a pas pu être vérifiée" in response.content.decode()
+    assert "n'a pas pu être vérifiée" in unescape(response.content.decode())
     _nothing_happened(client, users)
 
 
@@ -261,7 +262,7 @@ def test_a_token_signed_by_another_key_is_refused(client, franceconnect) -> None
     franceconnect.set_mode("rogue-key")
     response = _callback(client, franceconnect, "sophie.dupont")
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "n'a pas pu être vérifiée" in response.content.decode()
+    assert "n'a pas pu être vérifiée" in unescape(response.content.decode())
     _nothing_happened(client, users)
     assert LocmemSmsBackend.outbox == []
 
@@ -273,7 +274,7 @@ def test_a_cancelled_login_says_so(client, franceconnect) -> None:  # type: igno
         reverse("franceconnect:callback"), {"error": "access_denied", "state": state}
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "Vous avez annulé" in response.content.decode()
+    assert "Vous avez annulé" in unescape(response.content.decode())
 
 
 def test_franceconnect_down_gives_a_clear_page_and_creates_nothing(
@@ -289,7 +290,7 @@ def test_franceconnect_down_gives_a_clear_page_and_creates_nothing(
     settings.FRANCECONNECT_ISSUER = "http://127.0.0.1:9/api/v2"  # nothing listens there
     response = client.get(f"{back.path}?{back.query}")
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
-    assert "FranceConnect ne répond pas" in response.content.decode()
+    assert "FranceConnect ne répond pas" in unescape(response.content.decode())
     _nothing_happened(client, users)
     assert client.get(reverse("franceconnect:start")).status_code == HTTPStatus.SERVICE_UNAVAILABLE
 
@@ -326,7 +327,7 @@ def test_logout_ends_the_session_at_franceconnect_too(client, franceconnect) -> 
     assert back.path == reverse("franceconnect:logout_done")
     assert parse_qs(back.query)["state"] == query["state"]
     done = client.get(f"{back.path}?{back.query}", follow=True)
-    assert "Vous êtes déconnecté du portail et de FranceConnect." in done.content.decode()
+    assert "Vous êtes déconnecté du portail et de FranceConnect." in unescape(done.content.decode())
 
 
 def test_a_password_logout_does_not_go_to_franceconnect(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
