@@ -24,7 +24,7 @@ def fake_fc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeFranceConn
 
 
 @pytest.fixture
-def franceconnect(settings, fake_fc: FakeFranceConnect) -> Iterator[FakeFranceConnect]:  # type: ignore[no-untyped-def]
+def franceconnect(settings, fake_fc: FakeFranceConnect) -> Iterator[FakeFranceConnect]:
     settings.FRANCECONNECT_ISSUER = fake_fc.issuer
     settings.FRANCECONNECT_CLIENT_ID = CLIENT_ID
     settings.FRANCECONNECT_CLIENT_SECRET = CLIENT_SECRET

@@ -20,13 +20,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def configured(settings) -> None:  # type: ignore[no-untyped-def]
+def configured(settings) -> None:
     settings.FRANCECONNECT_ISSUER = "http://127.0.0.1:9/api/v2"
     settings.FRANCECONNECT_CLIENT_ID = "portail"
     settings.FRANCECONNECT_CLIENT_SECRET = "secret"
 
 
-def test_nothing_about_franceconnect_is_shown_or_served_when_unconfigured(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_about_franceconnect_is_shown_or_served_when_unconfigured(client, settings) -> None:
     settings.FRANCECONNECT_ISSUER = ""
     for name in ("accounts:login", "recovery:signup"):
         assert "FranceConnect" not in client.get(reverse(name)).content.decode()
@@ -34,7 +34,7 @@ def test_nothing_about_franceconnect_is_shown_or_served_when_unconfigured(client
         assert client.get(reverse(name)).status_code == HTTPStatus.NOT_FOUND
 
 
-def test_the_button_is_on_the_login_and_registration_pages(client, configured) -> None:  # type: ignore[no-untyped-def]
+def test_the_button_is_on_the_login_and_registration_pages(client, configured) -> None:
     for name in ("accounts:login", "recovery:signup"):
         page = client.get(reverse(name), {"next": "/autorisation/?x=1"}).content.decode()
         assert 'class="fr-connect"' in page
@@ -44,7 +44,7 @@ def test_the_button_is_on_the_login_and_registration_pages(client, configured) -
 
 def test_mon_compte_shows_the_link_and_unlinks_it_when_a_password_remains(
     client, configured, college, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     parent = make_parent_account(make_guardian(college))
     FranceConnectLink.objects.create(user=parent, sub="abc")
     client.force_login(parent)
@@ -62,7 +62,7 @@ def test_mon_compte_shows_the_link_and_unlinks_it_when_a_password_remains(
 
 def test_franceconnect_cannot_be_unlinked_from_an_account_with_no_other_way_in(
     client, configured, college
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     parent = make_parent_account(make_guardian(college))
     parent.set_unusable_password()
     parent.save(update_fields=["password"])
@@ -75,7 +75,7 @@ def test_franceconnect_cannot_be_unlinked_from_an_account_with_no_other_way_in(
     assert FranceConnectLink.objects.filter(user=parent).exists()
 
 
-def test_another_way_in_can_be_registered(college, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_another_way_in_can_be_registered(college, monkeypatch) -> None:
     parent = make_parent_account(make_guardian(college))
     parent.set_unusable_password()
     monkeypatch.setattr(services, "_OTHER_WAYS_IN", list(services._OTHER_WAYS_IN))
@@ -84,13 +84,13 @@ def test_another_way_in_can_be_registered(college, monkeypatch) -> None:  # type
     assert may_unlink(parent)
 
 
-def test_unlinking_needs_a_session(client, configured) -> None:  # type: ignore[no-untyped-def]
+def test_unlinking_needs_a_session(client, configured) -> None:
     response = client.post(reverse("franceconnect:unlink"))
     assert response.status_code == HTTPStatus.FOUND
     assert reverse("accounts:login") in response["Location"]
 
 
-def test_the_link_moves_when_two_accounts_merge(college) -> None:  # type: ignore[no-untyped-def]
+def test_the_link_moves_when_two_accounts_merge(college) -> None:
     kept = make_parent_account(make_guardian(college))
     closed = make_parent_account(make_guardian(college, mobile="+33611111111"))
     FranceConnectLink.objects.create(user=closed, sub="abc")

@@ -23,7 +23,7 @@ from tests.franceconnect.fake import FakeFranceConnect
 pytestmark = pytest.mark.django_db
 
 
-def _callback(client: Client, fake: FakeFranceConnect, identity: str, *, tamper=None):  # type: ignore[no-untyped-def]
+def _callback(client: Client, fake: FakeFranceConnect, identity: str, *, tamper=None):
     """Press the button, be ``identity`` at FranceConnect, come back to the portal."""
     start = client.get(reverse("franceconnect:start"))
     assert start.status_code == HTTPStatus.FOUND
@@ -47,7 +47,7 @@ def _signed_in_user(client: Client) -> User | None:
     return User.objects.get(pk=user_id) if user_id else None
 
 
-def test_the_authorization_request_is_franceconnects(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_the_authorization_request_is_franceconnects(client, franceconnect) -> None:
     start = client.get(reverse("franceconnect:start"))
     query = parse_qs(urlsplit(start["Location"]).query)
     assert query["acr_values"] == ["eidas1"]
@@ -68,7 +68,7 @@ def test_the_authorization_request_is_franceconnects(client, franceconnect) -> N
 
 def test_a_parent_with_no_account_registers_through_the_code_and_birth_dates(
     client, franceconnect, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     seed_demo()
     with django_capture_on_commit_callbacks(execute=True):
         response = _callback(client, franceconnect, "sophie.dupont")
@@ -114,7 +114,7 @@ def test_a_parent_with_no_account_registers_through_the_code_and_birth_dates(
     )
 
 
-def test_the_next_login_goes_straight_in(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_the_next_login_goes_straight_in(client, franceconnect) -> None:
     seed_demo()
     patrick = User.objects.get(identifier="patrick.dupont1")
     first = Client()
@@ -131,7 +131,7 @@ def test_the_next_login_goes_straight_in(client, franceconnect) -> None:  # type
     assert "Connecté avec FranceConnect" in page
 
 
-def test_the_way_back_to_a_service_is_kept(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_the_way_back_to_a_service_is_kept(client, franceconnect) -> None:
     seed_demo()
     patrick = User.objects.get(identifier="patrick.dupont1")
     FranceConnectLink.objects.create(user=patrick, sub=_sub("patrick.dupont"))
@@ -150,7 +150,7 @@ def _sub(key: str) -> str:
 
 def test_an_existing_account_is_linked_once_its_password_is_given(
     client, franceconnect, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     seed_demo()
     response = _callback(client, franceconnect, "patrick.dupont")
     assert response["Location"] == reverse("franceconnect:existing_account")
@@ -173,7 +173,7 @@ def test_an_existing_account_is_linked_once_its_password_is_given(
     assert any("FranceConnect" in sms.body for sms in LocmemSmsBackend.outbox)  # told
 
 
-def test_another_persons_account_cannot_be_linked(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_another_persons_account_cannot_be_linked(client, franceconnect) -> None:
     seed_demo()
     _callback(client, franceconnect, "patrick.dupont")
     response = client.post(
@@ -188,7 +188,7 @@ def test_another_persons_account_cannot_be_linked(client, franceconnect) -> None
 
 def test_a_person_the_roster_does_not_know_sees_what_to_ask_the_school(
     client, franceconnect
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     seed_demo()
     users = User.objects.count()
     response = _callback(client, franceconnect, "lucie.garnier")
@@ -216,7 +216,7 @@ def _nothing_happened(client: Client, users: int) -> None:
     assert _signed_in_user(client) is None
 
 
-def test_a_wrong_state_is_refused(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_state_is_refused(client, franceconnect) -> None:
     seed_demo()
     users = User.objects.count()
     response = _callback(
@@ -230,7 +230,7 @@ def test_a_wrong_state_is_refused(client, franceconnect) -> None:  # type: ignor
     _nothing_happened(client, users)
 
 
-def test_a_state_is_used_once(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_a_state_is_used_once(client, franceconnect) -> None:
     seed_demo()
     start = client.get(reverse("franceconnect:start"))
     back = urlsplit(franceconnect.log_in_as(start["Location"], "lucie.garnier"))
@@ -239,7 +239,7 @@ def test_a_state_is_used_once(client, franceconnect) -> None:  # type: ignore[no
     assert replay.status_code == HTTPStatus.BAD_REQUEST
 
 
-def test_a_wrong_nonce_is_refused(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_nonce_is_refused(client, franceconnect) -> None:
     seed_demo()
     users = User.objects.count()
     start = client.get(reverse("franceconnect:start"))
@@ -256,7 +256,7 @@ def test_a_wrong_nonce_is_refused(client, franceconnect) -> None:  # type: ignor
     _nothing_happened(client, users)
 
 
-def test_a_token_signed_by_another_key_is_refused(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_signed_by_another_key_is_refused(client, franceconnect) -> None:
     seed_demo()
     users = User.objects.count()
     franceconnect.set_mode("rogue-key")
@@ -267,7 +267,7 @@ def test_a_token_signed_by_another_key_is_refused(client, franceconnect) -> None
     assert LocmemSmsBackend.outbox == []
 
 
-def test_a_cancelled_login_says_so(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_a_cancelled_login_says_so(client, franceconnect) -> None:
     client.get(reverse("franceconnect:start"))
     state = client.session["franceconnect.authorization"]["state"]
     response = client.get(
@@ -279,7 +279,7 @@ def test_a_cancelled_login_says_so(client, franceconnect) -> None:  # type: igno
 
 def test_franceconnect_down_gives_a_clear_page_and_creates_nothing(
     client, franceconnect, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     seed_demo()
     users = User.objects.count()
     start = client.get(reverse("franceconnect:start"))
@@ -295,7 +295,7 @@ def test_franceconnect_down_gives_a_clear_page_and_creates_nothing(
     assert client.get(reverse("franceconnect:start")).status_code == HTTPStatus.SERVICE_UNAVAILABLE
 
 
-def test_a_deactivated_account_is_refused(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_a_deactivated_account_is_refused(client, franceconnect) -> None:
     seed_demo()
     patrick = User.objects.get(identifier="patrick.dupont1")
     FranceConnectLink.objects.create(user=patrick, sub=_sub("patrick.dupont"))
@@ -305,7 +305,7 @@ def test_a_deactivated_account_is_refused(client, franceconnect) -> None:  # typ
     assert _signed_in_user(client) is None
 
 
-def test_logout_ends_the_session_at_franceconnect_too(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_logout_ends_the_session_at_franceconnect_too(client, franceconnect) -> None:
     import requests
 
     seed_demo()
@@ -330,7 +330,7 @@ def test_logout_ends_the_session_at_franceconnect_too(client, franceconnect) -> 
     assert "Vous êtes déconnecté du portail et de FranceConnect." in unescape(done.content.decode())
 
 
-def test_a_password_logout_does_not_go_to_franceconnect(client, franceconnect) -> None:  # type: ignore[no-untyped-def]
+def test_a_password_logout_does_not_go_to_franceconnect(client, franceconnect) -> None:
     seed_demo()
     client.post(
         reverse("accounts:login"), {"identifier": "patrick.dupont1", "password": PARENT_PASSWORD}
