@@ -48,13 +48,14 @@ def test_sophie_activates_with_franceconnect_then_logs_in_at_once(
     page.get_by_role("button", name="Créer mon compte").click()
 
     page.wait_for_url(f"{live_server.url}/mon-compte/")
-    main = page.locator("main").inner_text()
+    main = page.locator("main").text_content()  # the DSFR badge is drawn in capitals
     assert "sophie.dupont1" in main and "Connecté avec FranceConnect" in main
     assert "Léa Dupont" in main and "Hugo Dupont" in main
     sophie = User.objects.get(identifier="sophie.dupont1")
     assert FranceConnectLink.objects.filter(user=sophie).exists()
 
-    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("button", name="Menu").click()  # a phone: the header's menu holds it
+    page.locator("#menu-mobile").get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(f"{live_server.url}/connexion/")
     assert "Vous êtes déconnecté du portail et de FranceConnect." in page.content()
 
