@@ -337,3 +337,16 @@ def test_a_password_logout_does_not_go_to_franceconnect(client, franceconnect) -
     )
     response = client.post(reverse("accounts:logout"))
     assert response["Location"] == reverse("accounts:login")
+
+
+def test_an_account_locked_by_wrong_passwords_is_refused(client, franceconnect) -> None:
+    from core.ratelimits import IDENTIFIER_POLICY, login_failure_record
+
+    seed_demo()
+    patrick = User.objects.get(identifier="patrick.dupont1")
+    FranceConnectLink.objects.create(user=patrick, sub=_sub("patrick.dupont"))
+    for number in range(IDENTIFIER_POLICY.lock_after):
+        login_failure_record(identifier=patrick.identifier, ip=f"192.0.2.{number}")
+    response = _callback(client, franceconnect, "patrick.dupont")
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert _signed_in_user(client) is None
