@@ -223,7 +223,7 @@ RATE_LIMITS = {
     "oidc_authorize": "30/m/ip,300/h/ip",
     "oidc_token": "60/m/key,600/h/ip",
     # FranceConnect's return (franceconnect/) and the password typed to link an account.
-    "franceconnect": "30/h/ip",
+    "franceconnect": "60/h/ip",
     "franceconnect_proof": "10/15m/key,30/h/ip",
 }
 # Login throttling (core/ratelimits.py): failures slow each try down (doubling up to max_delay

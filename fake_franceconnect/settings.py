@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from jwcrypto import jwk
+
 from fake_franceconnect.identities import IDENTITIES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,8 +34,6 @@ def _private_key() -> str:
     """The provider's own RSA key, made on first start and kept beside its database."""
     path = DATA_DIR / "signing-key.pem"
     if not path.exists():
-        from jwcrypto import jwk  # noqa: PLC0415 - only on the first start
-
         key = jwk.JWK.generate(kty="RSA", size=2048)
         path.write_bytes(key.export_to_pem(private_key=True, password=None))
         path.chmod(0o600)

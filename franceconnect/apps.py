@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from accounts.signout import register_logout_redirect
+
 
 class FranceConnectConfig(AppConfig):
     name = "franceconnect"
@@ -8,7 +10,6 @@ class FranceConnectConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.merging import register_mover
-        from accounts.signout import register_logout_redirect
         from franceconnect.logout import franceconnect_logout_url
         from franceconnect.services import LinkMover
 
