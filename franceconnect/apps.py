@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from accounts.signout import register_logout_redirect
+from franceconnect.logout import franceconnect_logout_url
 
 
 class FranceConnectConfig(AppConfig):
@@ -10,7 +11,6 @@ class FranceConnectConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.merging import register_mover
-        from franceconnect.logout import franceconnect_logout_url
         from franceconnect.services import LinkMover
 
         register_mover(LinkMover())
