@@ -2,7 +2,7 @@
 375 px phone: no violation of serious or critical impact is allowed.
 
 Each flow is walked once per (language, viewport) and audited at every step, the pages with
-validation errors included: 83 audits per combination, 332 in all. axe-core comes from npm
+validation errors included: 85 audits per combination, 340 in all. axe-core comes from npm
 (package.json; ``./dev test`` installs it). It is injected as a DevTools init script, which the
 page's Content-Security-Policy does not govern, so the audit runs under the real CSP (no
 ``bypass_csp``).
@@ -309,7 +309,7 @@ def test_franceconnect_pages(audit: Audit, franceconnect) -> None:
     assert audit.page.url.endswith(reverse("myaccount:account"))
     bad = reverse("franceconnect:callback") + "?state=x&code=y"
     assert audit.goto(bad, "FranceConnect, réponse refusée") == HTTPStatus.BAD_REQUEST
-    audit.assert_clean(pages=9)
+    audit.assert_clean(pages=11)
 
 
 def test_account_pages(audit: Audit, settings) -> None:
