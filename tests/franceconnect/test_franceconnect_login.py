@@ -350,3 +350,25 @@ def test_an_account_locked_by_wrong_passwords_is_refused(client, franceconnect) 
     response = _callback(client, franceconnect, "patrick.dupont")
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert _signed_in_user(client) is None
+
+
+def test_a_parent_whose_schools_hold_two_numbers_chooses_where_the_code_goes(
+    client, franceconnect, django_capture_on_commit_callbacks
+) -> None:
+    from accounts.models import Guardian
+
+    seed_demo()
+    Guardian.objects.filter(first_name="Sophie", establishment__uai="0910000F").update(
+        mobile="+33698765499"
+    )
+    response = _callback(client, franceconnect, "sophie.dupont")
+    assert response["Location"] == reverse("franceconnect:choose_mobile")
+    page = client.get(reverse("franceconnect:choose_mobile")).content.decode()
+    assert "06 •• •• •• 32" in page and "06 •• •• •• 99" in page and "98 76" not in page
+    assert client.post(reverse("franceconnect:choose_mobile"), {"mobile": "7"}).status_code == (
+        HTTPStatus.BAD_REQUEST
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("franceconnect:choose_mobile"), {"mobile": "1"})
+    assert response["Location"] == reverse("recovery:signup_code")
+    assert LocmemSmsBackend.outbox[-1].to == "+33698765499"
