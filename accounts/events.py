@@ -65,6 +65,9 @@ class EventType:
     MERGE_PROOF_FAILED = "merge_proof_failed"
     IDENTIFIER_ALIAS_CHOSEN = "identifier_alias_chosen"
     SIGNUP_RECORDS_ATTACHED = "signup_records_attached"
+    # FranceConnect (franceconnect/): an identity tied to an account, or untied from it.
+    FRANCECONNECT_LINKED = "franceconnect_linked"
+    FRANCECONNECT_UNLINKED = "franceconnect_unlinked"
 
 
 LABELS: dict[str, Promise] = {
@@ -126,6 +129,8 @@ LABELS: dict[str, Promise] = {
     EventType.SIGNUP_RECORDS_ATTACHED: _(
         "Enfants d'un autre établissement ajoutés au compte (inscription)"
     ),
+    EventType.FRANCECONNECT_LINKED: _("FranceConnect lié au compte"),
+    EventType.FRANCECONNECT_UNLINKED: _("FranceConnect délié du compte"),
 }
 
 

@@ -115,8 +115,9 @@ def parent_account_register(
     guardian_ids: list[int],
     confirmed_ids: list[int],
     declined_ids: list[int],
-    password: str,
+    password: str | None,
     facts: RequestFacts,
+    via: str = "signup",
 ) -> User:
     """Create the parent account once and tie the proved school records to it.
 
@@ -162,7 +163,7 @@ def parent_account_register(
             establishment=first.establishment,
             ip_address=facts.ip_address,
             user_agent=facts.user_agent,
-            details={"via": "signup", "children": confirmed_ids, "guardians": guardian_ids},
+            details={"via": via, "children": confirmed_ids, "guardians": guardian_ids},
         )
         for student_id in declined_ids:
             _decline_child(user=user, guardian_ids=guardian_ids, student_id=student_id, facts=facts)

@@ -19,6 +19,7 @@ from accounts.forms import LoginForm
 from accounts.models import AuditEvent
 from accounts.password_checks import password_check_failed, password_check_start
 from accounts.signin import Method, after_sign_in_url, sign_in
+from accounts.signout import logout_redirect_url
 from core import metrics
 from core.http import client_ip, request_facts, user_agent
 from core.text import canonical_identifier
@@ -66,5 +67,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
         ip_address=client_ip(request),
         user_agent=user_agent(request),
     )
+    target = logout_redirect_url(request)  # e.g. FranceConnect's logout, read before it ends
     logout(request)
-    return redirect(settings.LOGOUT_REDIRECT_URL)
+    return redirect(target or settings.LOGOUT_REDIRECT_URL)

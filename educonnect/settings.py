@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "identity",
     "recovery",
+    "franceconnect",
     "myaccount",
     "console",
 ]
@@ -238,6 +239,9 @@ RATE_LIMITS = {
     # The identity provider's endpoints (identity/).
     "oidc_authorize": "30/m/ip,300/h/ip",
     "oidc_token": "60/m/key,600/h/ip",
+    # FranceConnect's return (franceconnect/) and the password typed to link an account.
+    "franceconnect": "60/h/ip",
+    "franceconnect_proof": "10/15m/key,30/h/ip",
 }
 # Login throttling (core/ratelimits.py): failures slow each try down (doubling up to max_delay
 # seconds) after ``delay_after``, and lock for ``lock_seconds`` after ``lock_after``.
@@ -516,3 +520,22 @@ OAUTH2_PROVIDER = {
 
 # Two-factor (TOTP) for the secretariat console; staff enrol it through an invitation only.
 ADMIN_REQUIRES_OTP = env_bool("ADMIN_REQUIRES_OTP", default=not DEBUG)
+
+# --- FranceConnect (franceconnect/, docs/FRANCECONNECT.md) -----------------------------------
+
+# Parents log in and activate with FranceConnect when all three are set; off (no button, its
+# pages answer 404) otherwise. The issuer is FranceConnect v2's, e.g.
+# https://oidc.franceconnect.gouv.fr/api/v2 (its discovery document is read from it).
+FRANCECONNECT_ISSUER = env_str("FRANCECONNECT_ISSUER").rstrip("/")
+FRANCECONNECT_CLIENT_ID = env_str("FRANCECONNECT_CLIENT_ID")
+FRANCECONNECT_CLIENT_SECRET = env_secret("FRANCECONNECT_CLIENT_SECRET")
+FRANCECONNECT_TIMEOUT_SECONDS = env_int("FRANCECONNECT_TIMEOUT_SECONDS", 10, minimum=1)
+_FRANCECONNECT_ON = bool(
+    FRANCECONNECT_ISSUER and FRANCECONNECT_CLIENT_ID and FRANCECONNECT_CLIENT_SECRET
+)
+if _FRANCECONNECT_ON:
+    # The logout form's answer ends at FranceConnect's end_session_endpoint: browsers apply
+    # form-action to the redirects that follow a form.
+    _fc = urlsplit(FRANCECONNECT_ISSUER)
+    _directives: dict[str, list[str]] = CONTENT_SECURITY_POLICY["DIRECTIVES"]  # type: ignore[assignment]
+    _directives["form-action"].append(f"{_fc.scheme}://{_fc.netloc}")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("myaccount.urls")),
     path("", include("recovery.urls")),
+    path("", include("franceconnect.urls")),
     path("", include("notifications.urls")),
     path("", include("identity.urls")),
     path("", include("console.urls")),

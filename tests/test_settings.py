@@ -327,3 +327,25 @@ def test_it_refuses_an_email_url_that_is_not_smtp(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "EMAIL_URL" in result.stderr
+
+
+def test_franceconnect_is_off_unless_configured_and_its_origin_may_end_a_form(
+    tmp_path: Path,
+) -> None:
+    off = _settings_in_subprocess(_bare_environment(tmp_path), "CONTENT_SECURITY_POLICY")
+    assert off["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["form-action"] == ["'self'"]
+    on = _settings_in_subprocess(
+        _bare_environment(
+            tmp_path,
+            FRANCECONNECT_ISSUER="https://oidc.franceconnect.gouv.fr/api/v2/",
+            FRANCECONNECT_CLIENT_ID="portail",
+            FRANCECONNECT_CLIENT_SECRET="secret",
+        ),
+        "CONTENT_SECURITY_POLICY",
+        "FRANCECONNECT_ISSUER",
+    )
+    assert on["FRANCECONNECT_ISSUER"] == "https://oidc.franceconnect.gouv.fr/api/v2"
+    assert on["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["form-action"] == [
+        "'self'",
+        "https://oidc.franceconnect.gouv.fr",
+    ]

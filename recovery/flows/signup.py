@@ -108,19 +108,33 @@ class SignupFlow(SessionFlow):
 
     session_key = SESSION_KEY
 
-    def initiate(self, *, last_name: str, first_name: str, mobile: str, ip_address: str) -> None:
-        """Remember the request and enqueue the delivery; identical whether or not it matches."""
-        self._save(
-            {
-                "step": Step.CODE,
-                "last_name": last_name.strip()[:150],
-                "first_name": first_name.strip()[:150],
-                "mobile": mobile,
-                "journey": new_journey(),
-                "started_at": now_ts(),
-                "sent_at": now_ts(),
-            }
-        )
+    def initiate(
+        self,
+        *,
+        last_name: str,
+        first_name: str,
+        mobile: str,
+        ip_address: str,
+        proven_by: dict[str, Any] | None = None,
+    ) -> None:
+        """Remember the request and enqueue the delivery; identical whether or not it matches.
+
+        ``proven_by`` is set when an identity provider (FranceConnect) proved who the person is
+        and the names and school-held mobile come from the roster match: it is carried through
+        the steps, the password step is replaced by ``proven_by["finish"]`` (a URL name) and
+        the account is created without a password."""
+        state: dict[str, Any] = {
+            "step": Step.CODE,
+            "last_name": last_name.strip()[:150],
+            "first_name": first_name.strip()[:150],
+            "mobile": mobile,
+            "journey": new_journey(),
+            "started_at": now_ts(),
+            "sent_at": now_ts(),
+        }
+        if proven_by:
+            state["proven_by"] = proven_by
+        self._save(state)
         tasks.enqueue_signup_code(
             last_name=last_name.strip()[:150],
             first_name=first_name.strip()[:150],
@@ -137,7 +151,13 @@ class SignupFlow(SessionFlow):
             first_name=state["first_name"],
             mobile=state["mobile"],
             ip_address=ip_address,
+            proven_by=state.get("proven_by"),
         )
+
+    def proven_by(self) -> dict[str, Any] | None:
+        """What an identity provider proved for this journey (``initiate``), if anything."""
+        proven = self._state().get("proven_by")
+        return dict(proven) if isinstance(proven, dict) else None
 
     def confirm(self, candidate: str) -> None:
         """Check a typed code; a right one finds the records and opens the children step."""
@@ -169,15 +189,16 @@ class SignupFlow(SessionFlow):
         if blocked or BIRTH_DATE_TRIES.used(state["mobile"]) >= MAX_WRONG_BIRTH_DATES:
             self.clear()
             raise TooManyWrongBirthDates
-        self._grant(  # the session now sees school records
-            {
-                "step": Step.CHILDREN,
-                "mobile": state["mobile"],
-                "guardian_ids": guardian_ids,
-                "journey": new_journey(),
-                "started_at": now_ts(),
-            }
-        )
+        granted: dict[str, Any] = {
+            "step": Step.CHILDREN,
+            "mobile": state["mobile"],
+            "guardian_ids": guardian_ids,
+            "journey": new_journey(),
+            "started_at": now_ts(),
+        }
+        if state.get("proven_by"):
+            granted["proven_by"] = state["proven_by"]
+        self._grant(granted)  # the session now sees school records
 
     def children(self) -> list[Child]:
         """The children to confirm (children step only)."""
@@ -282,9 +303,13 @@ class SignupFlow(SessionFlow):
     def is_done(self) -> bool:
         return self.step() == Step.DONE
 
-    def finish(self, *, password: str, facts: RequestFacts) -> User:
-        """Create the account once; the state becomes DONE (the caller logs the person in)."""
+    def finish(self, *, password: str | None, facts: RequestFacts) -> User:
+        """Create the account once; the state becomes DONE (the caller logs the person in).
+        ``password`` is None only for a journey an identity provider proved (``proven_by``):
+        the account then has no password until its owner chooses one."""
         state = self.resume(Step.PASSWORD)
+        if password is None and not state.get("proven_by"):
+            raise FlowExpired
         try:
             with transaction.atomic():
                 user = parent_account_register(
@@ -293,6 +318,7 @@ class SignupFlow(SessionFlow):
                     declined_ids=state["declined_ids"],
                     password=password,
                     facts=facts,
+                    via=str(state.get("proven_by", {}).get("method") or "signup"),
                 )
                 notification_send(
                     channel=Channel.SMS,

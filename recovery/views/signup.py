@@ -19,6 +19,7 @@ from accounts.forms import throttled_message
 from accounts.signin import Method, sign_in
 from core.http import client_ip, request_facts
 from core.links import KEPT_NEXT, keep_next, kept_next
+from core.phones import mask_phone
 from core.ratelimits import consume_or_429
 from recovery import errors
 from recovery.flows.merge import MergeProofFailed, MergeProofThrottled
@@ -123,10 +124,14 @@ def signup_start(request: HttpRequest) -> HttpResponse:
 def _code_page(request: HttpRequest, form: CodeForm, status: int = HTTPStatus.OK) -> HttpResponse:
     flow = SignupFlow(request.session)
     state = flow.resume(Step.CODE)
+    # A number the person typed is shown in full; one the school holds (a journey an identity
+    # provider started) is masked.
+    mobile = mask_phone(state["mobile"]) if flow.proven_by() else _readable(state["mobile"])
     context = {
         "form": form,
         "resend_wait": flow.resend_wait_seconds(),
-        "mobile": _readable(state["mobile"]),
+        "mobile": mobile,
+        "school_held": bool(flow.proven_by()),
     }
     return render(request, "recovery/signup_code.html", context, status=status)
 
@@ -174,13 +179,19 @@ def signup_resend(request: HttpRequest) -> HttpResponse:
 def signup_children(request: HttpRequest) -> HttpResponse:
     flow = SignupFlow(request.session)
     if flow.step() == Step.PASSWORD:
-        return redirect("recovery:signup_password")  # the same answers submitted twice
+        return redirect(_after_children(flow))  # the same answers submitted twice
     form = ChildrenForm(flow.children(), data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         flow.confirm_children(form.decisions(), ip_address=client_ip(request))
-        return redirect("recovery:signup_password")
+        return redirect(_after_children(flow))
     context = {"form": form}
     return render(request, "recovery/signup_children.html", context, status=form_status(request))
+
+
+def _after_children(flow: SignupFlow) -> str:
+    """The password step, or the page of the identity provider that proved the person."""
+    proven = flow.proven_by()
+    return str(proven["finish"]) if proven and proven.get("finish") else "recovery:signup_password"
 
 
 @public
@@ -190,6 +201,8 @@ def signup_password(request: HttpRequest) -> HttpResponse:
     flow = SignupFlow(request.session)
     if flow.is_done():
         return redirect("myaccount:account")  # "Terminer" clicked twice
+    if flow.proven_by():
+        return redirect(_after_children(flow))
     future = flow.future_account()
     form = SignupPasswordForm(future, data=request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -5,8 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+
+from tests.franceconnect.fake import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FakeFranceConnect,
+    running_fake_franceconnect,
+)
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -66,3 +74,29 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture(scope="session")
+def fake_fc(live_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeFranceConnect]:
+    """The fake FranceConnect as a live HTTP server, the live portal as its client."""
+    with running_fake_franceconnect(
+        [live_server.url], tmp_path_factory.mktemp("fake-franceconnect-e2e")
+    ) as fake:
+        yield fake
+
+
+@pytest.fixture
+def franceconnect(live_server, fake_fc: FakeFranceConnect, settings) -> FakeFranceConnect:
+    """The portal configured for the fake FranceConnect, its origin allowed as a form's target
+    (the logout form ends there), as settings.py does from the environment."""
+    settings.SITE_URL = live_server.url
+    settings.FRANCECONNECT_ISSUER = fake_fc.issuer
+    settings.FRANCECONNECT_CLIENT_ID = CLIENT_ID
+    settings.FRANCECONNECT_CLIENT_SECRET = CLIENT_SECRET
+    policy = settings.CONTENT_SECURITY_POLICY
+    directives = {**policy["DIRECTIVES"]}
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(fake_fc.url))
+    directives["form-action"] = [*directives["form-action"], origin]
+    settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
+    fake_fc.set_mode("normal")
+    return fake_fc

@@ -2,7 +2,7 @@
 375 px phone: no violation of serious or critical impact is allowed.
 
 Each flow is walked once per (language, viewport) and audited at every step, the pages with
-validation errors included: 74 audits per combination, 296 in all. axe-core comes from npm
+validation errors included: 85 audits per combination, 340 in all. axe-core comes from npm
 (package.json; ``./dev test`` installs it). It is injected as a DevTools init script, which the
 page's Content-Security-Policy does not govern, so the audit runs under the real CSP (no
 ``bypass_csp``).
@@ -272,6 +272,44 @@ def test_signup_pages(audit: Audit) -> None:
     audit.submit("inscription terminée, mon compte")
     assert audit.page.url.endswith(reverse("myaccount:account"))
     audit.assert_clean(pages=10)
+
+
+def _franceconnect_as(audit: Audit, fake, who: str, name: str) -> None:
+    """Press the FranceConnect button, be ``who`` at the fake FranceConnect, audit the page
+    the portal answers with."""
+    audit.page.locator("a.fr-connect").first.click()
+    audit.page.wait_for_url(re.compile(re.escape(fake.url)))
+    audit.page.get_by_role("button", name=f"Se connecter en tant que {who}").click()
+    audit.page.wait_for_url(
+        re.compile("^" + re.escape(audit.base_url) + "/(?!franceconnect/retour)")
+    )
+    audit.check(name)
+
+
+def test_franceconnect_pages(audit: Audit, franceconnect) -> None:
+    audit.goto(reverse("accounts:login"), "connexion, bouton FranceConnect")
+    audit.goto(reverse("recovery:signup"), "inscription, bouton FranceConnect")
+    _franceconnect_as(audit, franceconnect, "Patrick Jean DUPONT", "FranceConnect, compte existant")
+    audit.submit("FranceConnect, compte existant, champs vides")
+    audit.open()
+    audit.goto(reverse("accounts:login"))
+    _franceconnect_as(audit, franceconnect, "Lucie Marie GARNIER", "FranceConnect, aucune fiche")
+    audit.open()
+    audit.goto(reverse("accounts:login"))
+    _franceconnect_as(audit, franceconnect, "Sophie Anne DUPONT", "FranceConnect, code")
+    audit.fill("input[name=code]", last_sms_code())
+    with audit.page.expect_navigation():
+        audit.page.locator("main form[method=post] [type=submit]").first.click()
+    children = {"Léa": "14/03/2012", "Hugo": "02/09/2009"}
+    for student in Student.objects.filter(last_name="Dupont", first_name__in=children):
+        audit.choose(f"legal_{student.pk}", "oui")
+        audit.fill(f"input[name=birth_date_{student.pk}]", children[student.first_name])
+    audit.submit("FranceConnect, créer mon compte")
+    audit.submit("FranceConnect, mon compte")
+    assert audit.page.url.endswith(reverse("myaccount:account"))
+    bad = reverse("franceconnect:callback") + "?state=x&code=y"
+    assert audit.goto(bad, "FranceConnect, réponse refusée") == HTTPStatus.BAD_REQUEST
+    audit.assert_clean(pages=11)
 
 
 def test_account_pages(audit: Audit, settings) -> None:
