@@ -54,6 +54,9 @@ class EventType:
     CURRENT_PASSWORD_FAILED = "current_password_failed"
     EMAIL_BLOCKED = "email_blocked"
     RENEWAL_CAMPAIGN_STARTED = "renewal_campaign_started"
+    # Passkeys (passkeys/): added or removed by the owner in Mon compte.
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
 
 
 LABELS: dict[str, Promise] = {
@@ -98,6 +101,8 @@ LABELS: dict[str, Promise] = {
     EventType.CURRENT_PASSWORD_FAILED: _("Mot de passe actuel incorrect (Mon compte)"),
     EventType.EMAIL_BLOCKED: _("E-mail bloqué (budget dépassé)"),
     EventType.RENEWAL_CAMPAIGN_STARTED: _("Campagne de renouvellement des mots de passe lancée"),
+    EventType.PASSKEY_ADDED: _("Clé d'accès ajoutée"),
+    EventType.PASSKEY_REMOVED: _("Clé d'accès supprimée"),
 }
 
 

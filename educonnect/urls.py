@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("recovery.urls")),
     path("", include("notifications.urls")),
     path("", include("identity.urls")),
+    path("", include("passkeys.urls")),
     path("", include("console.urls")),
     path("admin/", admin.site.urls),
 ]
