@@ -273,7 +273,7 @@ def register_verify(request: HttpRequest) -> HttpResponse:
     payload = _payload(request)
     if not isinstance(payload, dict):
         raise ResponseMalformed
-    form = PasskeyNameForm(data={"name": payload.get("name") or ""})
+    form = PasskeyNameForm(data={"name": str(payload.get("name") or "").replace("\x00", "")})
     if not form.is_valid():
         return _message(
             _("Le nom de l'appareil doit faire au plus 64 caractères."), HTTPStatus.BAD_REQUEST
