@@ -34,13 +34,21 @@ class SoftAuthenticator:
     rp_id: str = "localhost"
     counter: int = 0
     credential_id: bytes = field(default_factory=lambda: secrets.token_bytes(32))
-    key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
+    key: ec.EllipticCurvePrivateKey = field(
+        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
+    )
     user_handle: bytes = b""
 
     def _cose_key(self) -> bytes:
         numbers = self.key.public_key().public_numbers()
         return cbor2.dumps(
-            {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}
+            {
+                1: 2,
+                3: -7,
+                -1: 1,
+                -2: numbers.x.to_bytes(32, "big"),
+                -3: numbers.y.to_bytes(32, "big"),
+            }
         )
 
     def _auth_data(self, flags: int, rp_id: str, attested: bytes = b"") -> bytes:
@@ -99,7 +107,9 @@ class SoftAuthenticator:
         """The JSON a browser posts after ``navigator.credentials.get``."""
         self.counter += counter_step
         auth_data = self._auth_data(flags, rp_id or self.rp_id)
-        client_data = self._client_data("webauthn.get", challenge_of(options), origin or self.origin)
+        client_data = self._client_data(
+            "webauthn.get", challenge_of(options), origin or self.origin
+        )
         signed = auth_data + hashlib.sha256(client_data).digest()
         signature = self.key.sign(signed, ec.ECDSA(hashes.SHA256()))
         handle = self.user_handle if user_handle is None else user_handle

@@ -38,7 +38,11 @@ def authenticator() -> SoftAuthenticator:
 
 
 def register(
-    session: SessionBase, user: User, authenticator: SoftAuthenticator, *, second_factor: bool = False
+    session: SessionBase,
+    user: User,
+    authenticator: SoftAuthenticator,
+    *,
+    second_factor: bool = False,
 ) -> PasskeyCredential:
     options = ceremonies.registration_options(session, user)
     new = ceremonies.registration_verify(session, user, authenticator.register(options))
@@ -48,5 +52,7 @@ def register(
 
 
 @pytest.fixture
-def passkey(session: SessionBase, parent: User, authenticator: SoftAuthenticator) -> PasskeyCredential:
+def passkey(
+    session: SessionBase, parent: User, authenticator: SoftAuthenticator
+) -> PasskeyCredential:
     return register(session, parent, authenticator)

@@ -53,7 +53,9 @@ def test_it_refuses_a_registration_from_another_origin(session, parent, authenti
         ceremonies.registration_verify(session, parent, answer)
 
 
-def test_it_refuses_a_registration_without_user_verification(session, parent, authenticator) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_registration_without_user_verification(
+    session, parent, authenticator
+) -> None:  # type: ignore[no-untyped-def]
     options = ceremonies.registration_options(session, parent)
     answer = authenticator.register(options, flags=UP | 0x40)
     with pytest.raises(CredentialRefused):
@@ -72,13 +74,17 @@ def test_it_refuses_an_assertion_for_another_rp_id(session, passkey, authenticat
         ceremonies.authentication_verify(session, Purpose.LOGIN, answer)
 
 
-def test_it_refuses_an_assertion_without_the_user_verified_flag(session, passkey, authenticator) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_an_assertion_without_the_user_verified_flag(
+    session, passkey, authenticator
+) -> None:  # type: ignore[no-untyped-def]
     answer = authenticator.assert_(login_options(session), flags=UP)
     with pytest.raises(CredentialRefused):
         ceremonies.authentication_verify(session, Purpose.LOGIN, answer)
 
 
-def test_it_refuses_a_signature_counter_that_did_not_increase(session, passkey, authenticator) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_signature_counter_that_did_not_increase(
+    session, passkey, authenticator
+) -> None:  # type: ignore[no-untyped-def]
     PasskeyCredential.objects.filter(pk=passkey.pk).update(sign_count=5)
     authenticator.counter = 4
     answer = authenticator.assert_(login_options(session), counter_step=1)  # 5 again

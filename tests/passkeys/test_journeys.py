@@ -56,7 +56,9 @@ def signed_in(client: Client, parent: User) -> Client:
 
 
 @pytest.fixture
-def registered(signed_in: Client, authenticator: SoftAuthenticator, parent: User) -> PasskeyCredential:
+def registered(
+    signed_in: Client, authenticator: SoftAuthenticator, parent: User
+) -> PasskeyCredential:
     response = add_passkey(signed_in, authenticator)
     assert response.status_code == HTTPStatus.OK, response.content
     signed_in.logout()
@@ -78,7 +80,9 @@ def test_a_parent_adds_a_passkey_told_on_every_channel_and_journaled(
     assert passkey.transports == ["internal"]
     assert not passkey.is_second_factor
     assert AuditEvent.objects.filter(subject=parent, event_type="passkey_added").exists()
-    assert Notification.objects.filter(user=parent, template="passkey_added", channel="sms").exists()
+    assert Notification.objects.filter(
+        user=parent, template="passkey_added", channel="sms"
+    ).exists()
     page = signed_in.get(reverse("passkeys:list")).content.decode()
     assert "Téléphone de Patrick" in page and "jamais" in page
 
@@ -217,15 +221,20 @@ def test_an_expired_challenge_is_a_400_in_french(
     with time_machine.travel(timezone.now(), tick=False) as traveller:
         options = post_json(client, reverse("passkeys:login_options")).json()
         traveller.shift(ceremonies.CHALLENGE_LIFETIME.total_seconds() + 1)
-        response = post_json(client, reverse("passkeys:login_verify"), authenticator.assert_(options))
+        response = post_json(
+            client, reverse("passkeys:login_verify"), authenticator.assert_(options)
+        )
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "expiré" in response.json()["error"]
 
 
 @pytest.mark.parametrize(
-    "body", ["not json", "[]", "null", '{"id": 3}', '{"rawId": "%%%"}', "\x00\xff", '"' + "a" * 10 + '"']
+    "body",
+    ["not json", "[]", "null", '{"id": 3}', '{"rawId": "%%%"}', "\x00\xff", '"' + "a" * 10 + '"'],
 )
-def test_garbage_is_a_400_in_french(client: Client, registered: PasskeyCredential, body: str) -> None:
+def test_garbage_is_a_400_in_french(
+    client: Client, registered: PasskeyCredential, body: str
+) -> None:
     post_json(client, reverse("passkeys:login_options"))
     response = client.post(reverse("passkeys:login_verify"), body, content_type="application/json")
     assert response.status_code == HTTPStatus.BAD_REQUEST
@@ -250,7 +259,9 @@ def test_a_too_long_name_is_a_400(signed_in: Client, authenticator: SoftAuthenti
 def test_the_endpoints_need_csrf(parent: User) -> None:
     client = Client(enforce_csrf_checks=True)
     assert post_json(client, reverse("passkeys:login_options")).status_code == HTTPStatus.FORBIDDEN
-    assert client.get(reverse("passkeys:login_options")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert (
+        client.get(reverse("passkeys:login_options")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    )
 
 
 def test_removing_asks_first_then_removes_tells_and_journals(
@@ -366,7 +377,9 @@ def test_a_verified_staff_members_passkey_is_their_second_factor(
     options = post_json(client, reverse("passkeys:second_factor_options")).json()
     assert [c["id"] for c in options["allowCredentials"]] == [passkey.credential_id]
     verified = post_json(
-        client, reverse("passkeys:second_factor_verify") + "?next=/admin/", authenticator.assert_(options)
+        client,
+        reverse("passkeys:second_factor_verify") + "?next=/admin/",
+        authenticator.assert_(options),
     )
     assert verified.json() == {"redirect": "/admin/"}
     assert client.get(reverse("admin:index")).status_code == HTTPStatus.OK
