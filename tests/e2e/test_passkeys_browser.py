@@ -17,6 +17,13 @@ from accounts.models import AuditEvent, User
 from passkeys.models import PasskeyCredential
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# Conditional UI only while the test says so: with it, the virtual authenticator answers the
+# login page's autofill request at once, on every visit (the logout lands on that page too).
+CONDITIONAL_UI_SWITCH = """
+const available = PublicKeyCredential.isConditionalMediationAvailable.bind(PublicKeyCredential);
+PublicKeyCredential.isConditionalMediationAvailable = () =>
+    localStorage.getItem("conditional-ui") === "on" ? available() : Promise.resolve(false);
+"""
 
 
 @pytest.fixture
@@ -56,12 +63,14 @@ def log_in_with_password(page, base_url: str) -> None:  # type: ignore[no-untype
 
 
 def log_out(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_load_state()
-    page.context.clear_cookies()
+    # The header's button sits in the phone menu at 375 px: submit its form as it would.
+    with page.expect_navigation():
+        page.locator("form[action='/deconnexion/']").first.evaluate("form => form.submit()")
+    assert page.request.get(f"{base_url}/mon-compte/", max_redirects=0).status == 302
 
 
 def test_a_parent_adds_a_passkey_logs_in_with_it_and_removes_it(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.context.add_init_script(CONDITIONAL_UI_SWITCH)
     cdp, authenticator_id = virtual_authenticator(page)
     log_in_with_password(page, base_url)
     page.get_by_role("link", name="Clés d'accès").click()
@@ -74,12 +83,25 @@ def test_a_parent_adds_a_passkey_logs_in_with_it_and_removes_it(page, base_url: 
     credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
     assert [c["isResidentCredential"] for c in credentials["credentials"]] == [True]
 
+    # Where the browser offers passkeys in the identifier's autofill (conditional UI), the
+    # virtual authenticator picks the one passkey at once: logged in without a click.
+    log_out(page, base_url)
+    page.evaluate("localStorage.setItem('conditional-ui', 'on')")
+    page.goto(f"{base_url}/connexion/")
+    page.wait_for_url(f"{base_url}/mon-compte/")
+    page.evaluate("localStorage.removeItem('conditional-ui')")
+
+    # A browser without conditional UI: the button.
     log_out(page, base_url)
     page.goto(f"{base_url}/connexion/")
     page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     page.wait_for_url(f"{base_url}/mon-compte/")
-    login = AuditEvent.objects.filter(subject=parent, event_type="login_succeeded").last()
-    assert login is not None and login.details == {"method": "passkey"}
+    logins = AuditEvent.objects.filter(subject=parent, event_type="login_succeeded")
+    assert [e.details["method"] for e in logins.order_by("pk")] == [
+        "password",
+        "passkey",
+        "passkey",
+    ]
     passkey.refresh_from_db()
     assert passkey.last_used_at is not None and passkey.sign_count >= 1
 

@@ -395,3 +395,14 @@ def test_a_parent_has_no_second_factor_endpoint(signed_in: Client) -> None:
     assert post_json(signed_in, reverse("passkeys:second_factor_options")).status_code == (
         HTTPStatus.FORBIDDEN
     )
+
+
+def test_the_login_page_offers_passkeys_in_the_autofill_and_a_button(client: Client) -> None:
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert 'autocomplete="username webauthn"' in page
+    assert (
+        "Se connecter avec une clé d&#x27;accès" in page
+        or "Se connecter avec une clé d'accès" in page
+    )
+    assert reverse("passkeys:login_options") in page
+    assert "js/passkeys.js" in page
