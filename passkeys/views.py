@@ -31,7 +31,7 @@ from accounts.password_checks import password_check_failed, password_check_start
 from accounts.signin import Method, after_sign_in_url, sign_in
 from core.http import request_facts, user_agent
 from core.links import safe_next
-from core.ratelimits import consume
+from core.ratelimits import LOCK_SECONDS, consume
 from passkeys import ceremonies, flows, services
 from passkeys.ceremonies import (
     ChallengeMissing,
@@ -238,7 +238,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
         subject=user,
     ):  # fmt: skip
         logout(request)
-        messages.error(request, throttled_message(15 * 60 + 1))
+        messages.error(request, throttled_message(LOCK_SECONDS + 1))  # the lock's words
         return redirect("accounts:login")
     form.add_error("password", _("Mot de passe incorrect."))
     return _list_page(request, reauth_form=form, status=HTTPStatus.BAD_REQUEST)
