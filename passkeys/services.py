@@ -11,7 +11,7 @@ from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, User
 from core.http import RequestFacts
 from notifications.notices import notify_account
-from passkeys.ceremonies import NewCredential
+from passkeys.ceremonies import CredentialRefused, NewCredential
 from passkeys.models import NAME_MAX, PasskeyCredential
 
 
@@ -29,6 +29,8 @@ def credential_add(
 ) -> PasskeyCredential:
     """Store a verified new passkey; ``is_second_factor`` only for a staff member who proved
     their existing second factor in this session (``passkeys.views``)."""
+    if PasskeyCredential.objects.filter(credential_id=new.credential_id).exists():
+        raise CredentialRefused  # an authenticator claiming a credential id already known
     with transaction.atomic():
         credential = PasskeyCredential.objects.create(
             user=user,

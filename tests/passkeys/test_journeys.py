@@ -406,3 +406,17 @@ def test_the_login_page_offers_passkeys_in_the_autofill_and_a_button(client: Cli
     )
     assert reverse("passkeys:login_options") in page
     assert "js/passkeys.js" in page
+
+
+def test_a_credential_id_already_known_is_refused_not_a_crash(
+    client: Client, registered: PasskeyCredential, authenticator: SoftAuthenticator, college
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_guardian, make_parent_account
+
+    other = make_parent_account(make_guardian(college, first_name="Marie", mobile="+33698765432"))
+    client.force_login(other)
+    client.get(reverse("myaccount:account"))
+    clone = SoftAuthenticator(credential_id=authenticator.credential_id)
+    response = add_passkey(client, clone)
+    assert "n'est pas reconnue" in refused_words(response)
+    assert PasskeyCredential.objects.get(credential_id=registered.credential_id).user != other
