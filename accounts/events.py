@@ -68,6 +68,9 @@ class EventType:
     # FranceConnect (franceconnect/): an identity tied to an account, or untied from it.
     FRANCECONNECT_LINKED = "franceconnect_linked"
     FRANCECONNECT_UNLINKED = "franceconnect_unlinked"
+    # Passkeys (passkeys/): added or removed by the owner in Mon compte.
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
 
 
 LABELS: dict[str, Promise] = {
@@ -131,6 +134,8 @@ LABELS: dict[str, Promise] = {
     ),
     EventType.FRANCECONNECT_LINKED: _("FranceConnect lié au compte"),
     EventType.FRANCECONNECT_UNLINKED: _("FranceConnect délié du compte"),
+    EventType.PASSKEY_ADDED: _("Clé d'accès ajoutée"),
+    EventType.PASSKEY_REMOVED: _("Clé d'accès supprimée"),
 }
 
 

@@ -60,6 +60,9 @@ class LoginForm(forms.Form):
         self.user: User | None = None
         self.wait_seconds = wait_seconds
         super().__init__(*args, **kwargs)
+        # "webauthn": the browser offers this site's passkeys in the field's autofill
+        # (conditional mediation, static/js/passkeys.js); ignored where unsupported.
+        self.fields["identifier"].widget.attrs["autocomplete"] = "username webauthn"
 
     def throttled_message(self) -> str:
         return throttled_message(self.wait_seconds)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "notifications",
     "oauth2_provider",
     "identity",
+    "passkeys",
     "recovery",
     "franceconnect",
     "myaccount",
@@ -242,6 +243,10 @@ RATE_LIMITS = {
     # FranceConnect's return (franceconnect/) and the password typed to link an account.
     "franceconnect": "60/h/ip",
     "franceconnect_proof": "10/15m/key,30/h/ip",
+    # Passkeys (passkeys/): each options request stores a challenge in the session (the login
+    # page asks for one on every visit, for the autofill: a school shares one address).
+    "passkey_options": "120/m/ip,2000/h/ip",
+    "passkey_register": "10/h/account,30/h/ip",
 }
 # Login throttling (core/ratelimits.py): failures slow each try down (doubling up to max_delay
 # seconds) after ``delay_after``, and lock for ``lock_seconds`` after ``lock_after``.
@@ -452,6 +457,11 @@ SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "assistance@exemple.fr")
 OTP_TOTP_ISSUER = PORTAL_NAME
 # Bearer token Prometheus sends to /metrics (docs/OPERATIONS.md); unset, /metrics answers 404.
 METRICS_TOKEN = env_secret("METRICS_TOKEN")
+
+# Passkeys (passkeys/): the WebAuthn relying party. Its id is a domain (never an IP address:
+# browsers refuse 127.0.0.1), by default SITE_URL's host; the origin checked is SITE_URL's.
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", "")
+WEBAUTHN_RP_NAME = env_str("WEBAUTHN_RP_NAME", PORTAL_NAME)
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("franceconnect.urls")),
     path("", include("notifications.urls")),
     path("", include("identity.urls")),
+    path("", include("passkeys.urls")),
     path("", include("console.urls")),
     path("admin/", admin.site.urls),
 ]

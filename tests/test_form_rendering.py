@@ -35,7 +35,7 @@ def test_a_text_field_ties_its_hint_and_its_error_to_its_input(rf) -> None:  # t
     assert 'class="fr-input fr-input--error"' in tag
     assert 'aria-invalid="true"' in tag
     assert 'aria-describedby="id_identifier_helptext id_identifier_error"' in tag
-    assert 'autocomplete="username"' in tag
+    assert 'autocomplete="username webauthn"' in tag
     assert 'id="id_identifier_helptext"' in html and 'id="id_identifier_error"' in html
     assert "fr-input-group--error" in html
     assert '<label class="fr-label" for="id_identifier">Identifiant</label>' in html

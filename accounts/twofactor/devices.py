@@ -79,12 +79,25 @@ def totp_match(*, key: str, token: str) -> Match | None:
     return Match(t=totp.t(), drift=totp.drift)
 
 
+def has_passkey_device(user: User) -> bool:
+    """Whether a passkey (``passkeys.models.PasskeyCredential``, which lives above this app
+    and is found through django-otp's registry of devices) is one of the user's second factors."""
+    return any(getattr(d, "is_passkey", False) for d in devices_for_user(user, confirmed=True))
+
+
 def devices_delete(*, user: User) -> int:
-    """Remove every second factor of ``user`` (app and recovery codes); their signed-in
-    sessions lose the console at their next request, as django-otp no longer finds the device."""
+    """Remove every second factor of ``user`` (app and recovery codes) and take the standing
+    of second factor from any other device (a passkey stays a way to log in, no longer a second
+    factor); their signed-in sessions lose the console at their next request, as django-otp
+    no longer finds a confirmed device."""
     deleted: int = TOTPDevice.objects.filter(user=user).delete()[0]
     static: int = StaticDevice.objects.filter(user=user).delete()[0]
-    return deleted + static
+    others = 0
+    for device in devices_for_user(user, confirmed=True):
+        device.confirmed = False
+        device.save(update_fields=["confirmed"])
+        others += 1
+    return deleted + static + others
 
 
 def device_enrol(*, user: User, key: str, match: Match) -> tuple[TOTPDevice, list[str]]:

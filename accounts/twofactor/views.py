@@ -66,5 +66,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         _audit(request, AuditEvent.Type.TWO_FACTOR_FAILED)
         form.add_error("token", _("Code incorrect ou expiré. Réessayez avec le code affiché."))
     status = HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
-    context = {"form": form, "next": _next(request)}
+    context = {
+        "form": form,
+        "next": _next(request),
+        "passkey_second_factor": twofactor.has_passkey_device(user),
+    }
     return render(request, "accounts/two_factor_verify.html", context, status=status)

@@ -26,7 +26,7 @@ def test_the_login_page_is_public_and_french(client: Client) -> None:
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
     assert 'lang="fr"' in html
-    assert 'autocomplete="username"' in html
+    assert 'autocomplete="username webauthn"' in html
     assert 'autocomplete="current-password"' in html
 
 

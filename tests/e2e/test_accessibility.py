@@ -2,7 +2,7 @@
 375 px phone: no violation of serious or critical impact is allowed.
 
 Each flow is walked once per (language, viewport) and audited at every step, the pages with
-validation errors included: 85 audits per combination, 340 in all. axe-core comes from npm
+validation errors included: 87 audits per combination, 348 in all. axe-core comes from npm
 (package.json; ``./dev test`` installs it). It is injected as a DevTools init script, which the
 page's Content-Security-Policy does not govern, so the audit runs under the real CSP (no
 ``bypass_csp``).
@@ -18,6 +18,7 @@ from http import HTTPStatus
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.demo import (
     ADMIN_PASSWORD,
@@ -28,6 +29,7 @@ from accounts.demo import (
 )
 from accounts.models import AuditEvent, Establishment, Guardian, Student, User, UserSession
 from notifications.backends.sms import LocmemSmsBackend
+from passkeys.models import PasskeyCredential
 from tests.accounts.enrolment_support import code_for, invitation_path, shown_key
 from tests.e2e.conftest import AXE
 
@@ -329,6 +331,9 @@ def test_account_pages(audit: Audit, settings) -> None:
     add_widest_entries("patrick.dupont1")
     audit.goto(reverse("myaccount:sessions"), "sessions")
     audit.goto(reverse("myaccount:journal"), "journal")
+    passkey = add_passkey_row("patrick.dupont1")
+    audit.goto(reverse("passkeys:list"), "clés d'accès")
+    audit.goto(reverse("passkeys:remove", args=[passkey.pk]), "clés d'accès, supprimer")
     lea = Student.objects.get(first_name="Léa")
     audit.goto(reverse("myaccount:report_attachment", args=[lea.pk]), "signaler un rattachement")
     audit.submit("signaler un rattachement, envoyé")
@@ -346,7 +351,7 @@ def test_account_pages(audit: Audit, settings) -> None:
     audit.log_in("jade.moreau1", TEMPORARY_PASSWORD)
     assert audit.page.url.endswith(reverse("myaccount:change_password"))
     audit.check("mot de passe provisoire à changer")
-    audit.assert_clean(pages=19)
+    audit.assert_clean(pages=21)
 
 
 # The widest things the journal and the sessions list can hold, so that their audit does not
@@ -373,6 +378,18 @@ def add_widest_entries(identifier: str) -> None:
         session_key="w" * 40,
         ip_address=WIDEST_IP,
         user_agent=WIDEST_USER_AGENT,
+    )
+
+
+def add_passkey_row(identifier: str) -> PasskeyCredential:
+    """A passkey with the longest name there can be, used once (the list shows both dates)."""
+    return PasskeyCredential.objects.create(
+        user=User.objects.get(identifier=identifier),
+        name="Téléphone Samsung Galaxy de Marie-Hélène Lefèvre-Dupont (salon)"[:64],
+        credential_id="audit-credential",
+        public_key=b"",
+        user_handle="audit-handle",
+        last_used_at=timezone.now(),
     )
 
 

@@ -16,7 +16,7 @@ def log_in(page, live_server, identifier: str, password: str) -> None:
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Identifiant").fill(identifier)
     page.locator("input[name=password]").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
 
 
 def test_a_student_with_a_temporary_password_must_choose_one_first(live_server, page) -> None:

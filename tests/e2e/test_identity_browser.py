@@ -53,7 +53,7 @@ def test_a_parent_logs_into_the_demo_service_through_the_portal(demo_service, pa
     assert "pour accéder à Service de démonstration" in page.locator("main").inner_text()
     page.get_by_label("Identifiant").fill("patrick.dupont1")
     page.locator("input[name=password]").fill(PARENT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     consent = page.locator("main").inner_text()
     assert "Service de démonstration souhaite vous connecter" in consent
     assert "Léa (5A, 0750654D)" in consent
@@ -76,7 +76,7 @@ def test_a_parent_who_already_consented_lands_back_in_the_service_after_login(  
         page.get_by_role("link", name="Se connecter avec le portail").click()
         page.get_by_label("Identifiant").fill("patrick.dupont1")
         page.locator("input[name=password]").fill(PARENT_PASSWORD)
-        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("button", name="Se connecter", exact=True).click()
         if page.get_by_role("button", name="Accepter et continuer").count():
             page.get_by_role("button", name="Accepter et continuer").click()
         page.wait_for_url(f"{demo_service}/")
@@ -105,7 +105,7 @@ def test_a_parent_who_lost_the_password_resets_it_by_sms_and_lands_back_in_the_s
     assert "pour accéder à Service de démonstration" in page.locator("main").inner_text()
     page.get_by_label("Identifiant").fill("patrick.dupont1")
     page.locator("input[name=password]").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     page.get_by_role("button", name="Accepter et continuer").click()
     page.wait_for_url(f"{demo_service}/")
     assert page.locator("#who").inner_text() == (

@@ -15,7 +15,7 @@ def test_a_demo_parent_logs_in_and_sees_both_children(live_server, page) -> None
     assert page.locator("html").get_attribute("lang") == "fr"
     page.get_by_label("Identifiant").fill("patrick.dupont1")
     page.locator("input[name=password]").fill(PARENT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     page.wait_for_url(f"{live_server.url}/mon-compte/")
     body = page.locator("main").inner_text()
     assert "Léa Dupont" in body and "Collège Jean Moulin" in body
@@ -28,7 +28,7 @@ def test_a_wrong_password_shows_the_error_next_to_the_form(live_server, page) ->
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Identifiant").fill("patrick.dupont1")
     page.locator("input[name=password]").fill("Pas-Le-Bon-2026")
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     alert = page.get_by_role("alert")
     assert "Identifiant ou mot de passe incorrect" in alert.first.inner_text()
     assert page.url.endswith("/connexion/")

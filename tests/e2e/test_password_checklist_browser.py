@@ -16,7 +16,7 @@ def log_in(page, live_server) -> None:
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Identifiant").fill("patrick.dupont1")
     page.locator("input[name=password]").fill(PARENT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     page.wait_for_url(f"{live_server.url}/mon-compte/")
     page.goto(f"{live_server.url}{CHANGE_PASSWORD}")
 

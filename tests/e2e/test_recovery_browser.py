@@ -28,7 +28,7 @@ def _choose_new_password(page, live_server) -> None:
 def _log_in(page, live_server, identifier: str) -> None:
     page.get_by_label("Identifiant").fill(identifier)
     page.locator("input[name=password]").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     page.wait_for_url(f"{live_server.url}/mon-compte/")
 
 

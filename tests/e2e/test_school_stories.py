@@ -69,7 +69,7 @@ def console_log_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{base}{reverse('accounts:login')}")
     page.get_by_label("Identifiant").fill("agnes.roy1")
     page.locator("input[name=password]").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se connecter", exact=True).click()
     page.wait_for_url(f"{base}{reverse('myaccount:account')}")
 
 
@@ -168,7 +168,7 @@ def test_a_student_the_school_provisions_logs_in_and_becomes_recoverable(
     phone.goto(f"{base}{reverse('accounts:login')}")
     phone.get_by_label("Identifiant").fill(identifier)
     phone.locator("input[name=password]").fill(password)
-    phone.get_by_role("button", name="Se connecter").click()
+    phone.get_by_role("button", name="Se connecter", exact=True).click()
     phone.wait_for_url(f"{base}{reverse('myaccount:change_password')}")  # forced first change
     phone.locator("input[name=current_password]").fill(password)
     phone.locator("input[name=new_password1]").fill(NEW_PASSWORD)

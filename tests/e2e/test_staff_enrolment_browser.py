@@ -70,7 +70,7 @@ def test_a_staff_member_without_an_invitation_is_sent_to_ask_for_one(  # type: i
     page.get_by_label("Identifiant").fill("claire.bernard1")
     page.locator("input[name=password]").fill(STAFF_PASSWORD)
     with page.expect_navigation():
-        page.get_by_role("button", name="Se connecter").click()
+        page.get_by_role("button", name="Se connecter", exact=True).click()
     response = page.goto(f"{live_server.url}{reverse('admin:index')}")
     assert response.status == 403
     assert reverse("accounts:two_factor") in page.url

@@ -14,6 +14,7 @@ from franceconnect import services
 from franceconnect.models import FranceConnectLink
 from franceconnect.services import LinkMover, may_unlink
 from notifications.models import Notification
+from passkeys.models import PasskeyCredential
 from tests.conftest import make_guardian, make_parent_account
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +100,15 @@ def test_the_link_moves_when_two_accounts_merge(college) -> None:
     assert mover.describe(kept) == []
     mover.move(kept=kept, closed=closed)
     assert FranceConnectLink.objects.get(sub="abc").user == kept
+
+
+def test_a_passkey_is_another_way_in(college) -> None:
+    """Mon compte registers the passkeys' check (``myaccount.apps``): FranceConnect can go."""
+    parent = make_parent_account(make_guardian(college))
+    parent.set_unusable_password()
+    parent.save(update_fields=["password"])
+    assert not may_unlink(parent)
+    PasskeyCredential.objects.create(
+        user=parent, name="Téléphone", credential_id="AAAA", public_key=b"k", user_handle="h"
+    )
+    assert may_unlink(parent)
