@@ -92,7 +92,7 @@ def _recounted_key(channel: str) -> str:
     return f"budget:{channel}:recounted"
 
 
-def _recount_if_lost(channel: str, now: datetime) -> None:
+def recount_if_lost(channel: str, now: datetime) -> None:
     """Rebuild the minute counters from the log when the cache lost them (one query, once)."""
     if not cache.add(_recounted_key(channel), 1, timeout=RECOUNTED_TIMEOUT):
         return
@@ -123,7 +123,7 @@ def _count_in(key: str) -> None:
 def _global_spent(channel: str, category: Category, now: datetime, limit: int) -> bool:
     """Count this message in its minute's counter, then compare the hour's total with
     ``limit``; a message over the limit is counted out again."""
-    _recount_if_lost(channel, now)
+    recount_if_lost(channel, now)
     minute = _minute(now)
     mine = _counter_key(channel, category, minute)
     _count_in(mine)
