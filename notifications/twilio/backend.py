@@ -1,8 +1,16 @@
 """The Twilio SMS backend: the ``twilio`` SDK over HTTP, with our idempotency key on every
-request and the provider's answers sorted into transient and permanent failures."""
+request and the provider's answers sorted into transient and permanent failures.
+
+The SDK client and its HTTP session are kept per thread (a worker thread sends one message at a
+time) and reused from one message to the next, so a message costs no new TCP/TLS connection:
+a new client per message opened one each time (issue 17). The idempotency key is set on the
+thread's client for each message.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 import requests
@@ -37,16 +45,37 @@ class _PortalTwilioHttpClient(TwilioHttpClient):
         return super().request(method, url, *args, headers=headers, **kwargs)
 
 
-class TwilioSmsBackend(BaseSmsBackend):
-    def send(self, *, to: str, body: str, idempotency_key: str = "") -> SentSms:
+_clients = threading.local()
+
+
+def _thread_client() -> tuple[Client, _PortalTwilioHttpClient]:
+    """This thread's client, made again when the settings it was made from changed (tests) or
+    in a forked child (a session must not share its parent's sockets)."""
+    made_from = (
+        os.getpid(),
+        settings.TWILIO_API_BASE_URL,
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        settings.TWILIO_TIMEOUT_SECONDS,
+    )
+    cached = getattr(_clients, "cached", None)
+    if cached is None or cached[0] != made_from:
         http_client = _PortalTwilioHttpClient(
             base_url=settings.TWILIO_API_BASE_URL,
-            idempotency_key=idempotency_key,
+            idempotency_key="",
             timeout=settings.TWILIO_TIMEOUT_SECONDS,
         )
         client = Client(
             settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client
         )
+        cached = _clients.cached = (made_from, client, http_client)
+    return cached[1], cached[2]
+
+
+class TwilioSmsBackend(BaseSmsBackend):
+    def send(self, *, to: str, body: str, idempotency_key: str = "") -> SentSms:
+        client, http_client = _thread_client()
+        http_client.idempotency_key = idempotency_key
         sender: dict[str, str] = (
             {"messaging_service_sid": settings.TWILIO_MESSAGING_SERVICE_SID}
             if settings.TWILIO_MESSAGING_SERVICE_SID

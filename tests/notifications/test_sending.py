@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -264,3 +265,41 @@ def test_a_message_goes_in_the_language_the_person_used_and_is_logged_in_french(
         )
     assert "password" in LocmemSmsBackend.outbox[-1].body  # sent in English
     assert "mot de passe" in Notification.objects.get(pk=notification.pk).body  # logged in French
+
+
+def test_the_global_budget_outlives_a_cache_flush(
+    settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    """The global count lives in cache counters; losing them (a Redis restart) must not give a
+    pumping attacker a fresh hour: the first message after recounts the log."""
+    settings.SMS_BUDGET_GLOBAL_PER_HOUR = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        before = [send_code(to=f"+336123456{n:02d}") for n in range(2)]
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        after = [send_code(to=f"+336223456{n:02d}") for n in range(3)]
+    statuses = [Notification.objects.get(pk=n.pk).status for n in before + after]
+    assert statuses == ["sent", "sent", "sent", "blocked", "blocked"]
+
+
+def test_a_message_blocked_by_its_number_leaves_the_global_budget_to_others(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SMS_BUDGET_GLOBAL_PER_HOUR = 3
+    settings.SMS_BUDGET_PER_DESTINATION_PER_HOUR = 1
+    statuses = [send_code(to="+33699999999").status for _ in range(4)]
+    statuses += [send_code(to=f"+336123456{n:02d}").status for n in range(3)]
+    assert statuses == ["queued"] + ["blocked"] * 3 + ["queued", "queued", "blocked"]
+
+
+def test_the_global_budget_counts_the_whole_last_hour_only(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SMS_BUDGET_GLOBAL_PER_HOUR = 2
+    start = timezone.now()
+    with time_machine.travel(start):
+        assert [send_code(to=f"+336123456{n:02d}").status for n in range(3)] == [
+            "queued",
+            "queued",
+            "blocked",
+        ]
+    with time_machine.travel(start + timedelta(minutes=59)):
+        assert send_code(to="+33612345699").status == "blocked"
+    with time_machine.travel(start + timedelta(minutes=62)):
+        assert send_code(to="+33612345698").status == "queued"
