@@ -49,6 +49,7 @@ def students_file() -> SimpleUploadedFile:
         ),
         student("E005", "Martin", "Inès", born="30/01/2013", **{"class": "6A"}),
         student("E006", "Martin", "Lucas", born="17/04/2011", **{"class": "4B"}),
+        student("E010", "Roche", "Manon", born="04/10/2012", **{"class": "5B"}),
     ]
     return SimpleUploadedFile("ElevesSansAdresses.xml", students_xml(rows, uai=UAI))
 
@@ -63,6 +64,7 @@ def guardians_file(*, lefevre_mobile: str = LEFEVRE_OLD) -> SimpleUploadedFile:
         ),
         person("R006", "Lefèvre", "Bernard", mobile="06 22 33 44 55"),
         person("R007", "Martin", "Karim", mobile="06 33 44 55 66"),
+        person("R012", "Roche", "Julien", mobile="06 77 88 99 00"),
     ]
     links = [
         link("E001", "R001", code="20"),
@@ -72,6 +74,7 @@ def guardians_file(*, lefevre_mobile: str = LEFEVRE_OLD) -> SimpleUploadedFile:
         link("E004", "R006", level="2", code="38"),
         link("E005", "R007", code="20"),
         link("E006", "R007", code="20"),
+        link("E010", "R012", code="20"),
     ]
     return SimpleUploadedFile(
         "ResponsablesSansAdresses.xml", guardians_xml(persons, links, uai=UAI)

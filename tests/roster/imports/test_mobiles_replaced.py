@@ -40,6 +40,7 @@ def import_guardians(*, patrick: str = "06 12 34 56 78", karim: str = "06 33 44 
         person("R005", "Lefèvre", "Marie-Hélène", mobile="06 11 22 33 44"),
         person("R006", "Lefèvre", "Bernard", mobile="06 22 33 44 55"),
         person("R007", "Martin", "Karim", mobile=karim),
+        person("R012", "Roche", "Julien", mobile="06 77 88 99 00"),
     ]
     links = [
         link("E001", "R001", code="20"),
@@ -49,6 +50,7 @@ def import_guardians(*, patrick: str = "06 12 34 56 78", karim: str = "06 33 44 
         link("E004", "R006", level="2", code="38"),
         link("E005", "R007", code="20"),
         link("E006", "R007", code="20"),
+        link("E010", "R012", code="20"),
     ]
     xml = guardians_xml(persons, links, uai=UAI)
     run_import(Establishment.objects.get(uai=UAI), ("ResponsablesSansAdresses.xml", xml))
