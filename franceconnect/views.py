@@ -260,8 +260,8 @@ def unlink(request: HttpRequest) -> HttpResponse:
         messages.error(
             request,
             _(
-                "FranceConnect est votre seul moyen de connexion : choisissez d'abord un mot de "
-                "passe, puis déliez FranceConnect."
+                "FranceConnect est votre seul moyen de connexion : ajoutez d'abord une clé "
+                "d'accès ou choisissez un mot de passe, puis déliez FranceConnect."
             ),
         )
     else:
