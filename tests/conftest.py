@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from accounts.models import Establishment, Guardian, Guardianship, Student, User
 from accounts.services import user_create
@@ -20,6 +21,16 @@ DEMO_PASSWORD = "Cartable-Bleu-2026"
 REAL_SERVICES = bool(settings.REDIS_URL) and settings.DATABASES["default"]["ENGINE"].endswith(
     "postgresql"
 )
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the portal's default language. Django's LocaleMiddleware activates
+    a request's language in the thread and nothing deactivates it after the response: an
+    English page requested by one test would otherwise make the next test's forms English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
