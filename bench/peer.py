@@ -258,6 +258,37 @@ with FakeTwilio(latency=0.0) as fake:
 """
 
 
+def portal_with_fake_provider(
+    database_url: str, redis_url: str
+) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """Start the local fake Twilio provider; the portal's production environment sending to it
+    (no limit reached: distinct addresses behind one trusted proxy, a budget out of reach)."""
+    fake = subprocess.Popen(
+        [sys.executable, "-c", FAKE_TWILIO],
+        cwd=harness.ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert fake.stdout is not None and fake.stdin is not None
+    provider = json.loads(fake.stdout.readline())
+    env = harness.production_env(
+        database_url,
+        DJANGO_SETTINGS_MODULE="bench.bare_settings",
+        REDIS_URL=redis_url,
+        TRUSTED_PROXY_COUNT="1",
+        SMS_BACKEND="twilio",
+        TWILIO_FROM_NUMBER="+33700000001",
+        TWILIO_API_BASE_URL=provider["url"],
+        TWILIO_ACCOUNT_SID=provider["sid"],
+        TWILIO_AUTH_TOKEN=provider["token"],
+        SMS_BUDGET_GLOBAL_PER_HOUR="10000000",
+    )
+    for variable in ("CELERY_BROKER_URL", "TWILIO_MESSAGING_SERVICE_SID", "RATE_LIMITS"):
+        env.pop(variable, None)
+    return fake, env
+
+
 def peer_python() -> Path:
     """The reference project's virtualenv, created and filled from the registry once."""
     python = PEER_VENV / "bin" / "python"
@@ -664,29 +695,7 @@ def run(
 ) -> None:
     for url in (redis_url, allauth_redis):
         redis.Redis.from_url(url).flushdb()
-    fake = subprocess.Popen(
-        [sys.executable, "-c", FAKE_TWILIO],
-        cwd=harness.ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert fake.stdout is not None and fake.stdin is not None
-    provider = json.loads(fake.stdout.readline())
-    env = harness.production_env(
-        portal_url,
-        DJANGO_SETTINGS_MODULE="bench.bare_settings",
-        REDIS_URL=redis_url,
-        TRUSTED_PROXY_COUNT="1",
-        SMS_BACKEND="twilio",
-        TWILIO_FROM_NUMBER="+33700000001",
-        TWILIO_API_BASE_URL=provider["url"],
-        TWILIO_ACCOUNT_SID=provider["sid"],
-        TWILIO_AUTH_TOKEN=provider["token"],
-        SMS_BUDGET_GLOBAL_PER_HOUR="10000000",
-    )
-    for variable in ("CELERY_BROKER_URL", "TWILIO_MESSAGING_SERVICE_SID", "RATE_LIMITS"):
-        env.pop(variable, None)
+    fake, env = portal_with_fake_provider(portal_url, redis_url)
     harness.prepare_site(env)
     subprocess.run(
         [sys.executable, "-c", "import django; django.setup()\n" + PORTAL_SEED]

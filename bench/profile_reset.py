@@ -20,7 +20,6 @@ functions by own time. Run (creates and drops ``<name>_bench_profile``)::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -114,29 +113,7 @@ def main() -> None:
     name = args.database or f"{(base.rsplit('/', 1)[-1] or 'postgres')}_bench_profile"
     url = peer.fresh(base, name)
     redis.Redis.from_url(redis_url).flushdb()
-    fake = subprocess.Popen(
-        [sys.executable, "-c", peer.FAKE_TWILIO],
-        cwd=harness.ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert fake.stdout is not None and fake.stdin is not None
-    provider = json.loads(fake.stdout.readline())
-    env = harness.production_env(
-        url,
-        DJANGO_SETTINGS_MODULE="bench.bare_settings",
-        REDIS_URL=redis_url,
-        TRUSTED_PROXY_COUNT="1",
-        SMS_BACKEND="twilio",
-        TWILIO_FROM_NUMBER="+33700000001",
-        TWILIO_API_BASE_URL=provider["url"],
-        TWILIO_ACCOUNT_SID=provider["sid"],
-        TWILIO_AUTH_TOKEN=provider["token"],
-        SMS_BUDGET_GLOBAL_PER_HOUR="10000000",
-    )
-    for variable in ("CELERY_BROKER_URL", "TWILIO_MESSAGING_SERVICE_SID", "RATE_LIMITS"):
-        env.pop(variable, None)
+    fake, env = peer.portal_with_fake_provider(url, redis_url)
     try:
         harness.prepare_site(env)
         code = "import django; django.setup()\n"
