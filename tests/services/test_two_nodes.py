@@ -37,6 +37,7 @@ from tests.services.fake_twilio import FakeTwilio
 from tests.services.workers import (
     Worker,
     flush_redis,
+    forget_budget_counters,
     start_beat,
     start_gunicorn,
     start_worker,
@@ -122,8 +123,10 @@ def cluster(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture
 def fake(cluster: Cluster) -> Iterator[FakeTwilio]:
-    """The provider's record of this test alone; after it, every message was sent once."""
+    """The provider's record of this test alone; after it, every message was sent once. The
+    budget starts each test whole, as the notification log it counts does."""
     cluster.fake.reset()
+    forget_budget_counters()
     yield cluster.fake
     tokens = [message.idempotency_token for message in list(cluster.fake.messages)]
     assert len(tokens) == len(set(tokens)), "a message was accepted twice"

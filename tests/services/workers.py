@@ -82,6 +82,15 @@ def flush_redis() -> None:
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
 
 
+def forget_budget_counters() -> None:
+    """Drop the global message budget's counters (``notifications.budget``) and nothing else:
+    they outlive a test's database rows, which the next test's budget would otherwise still
+    count, while the running workers' broker keys in the same database must stay."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter(match="*:budget:*"):
+        client.delete(key)
+
+
 def worker_environment(
     *,
     fake_twilio: FakeTwilio | None = None,
