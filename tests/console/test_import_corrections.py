@@ -31,7 +31,7 @@ from core.http import RequestFacts
 from myaccount.services import attachment_report_create
 from roster.models import RosterCorrection
 from tests.recovery.conftest import text
-from tests.roster.imports.builders import guardians_xml, link, person, student, students_xml
+from tests.roster.imports.builders import demo_college_guardians_xml, student, students_xml
 
 pytestmark = pytest.mark.django_db
 
@@ -55,29 +55,8 @@ def students_file() -> SimpleUploadedFile:
 
 
 def guardians_file(*, lefevre_mobile: str = LEFEVRE_OLD) -> SimpleUploadedFile:
-    persons = [
-        person("R001", "Dupont", "Patrick", mobile="06 12 34 56 78"),
-        person("R003", "Dupont", "Sophie", mobile="06 98 76 54 32"),
-        person("R004", "Benali", "Nadia", mobile="0692 12 34 56"),
-        person(
-            "R005", "Lefèvre", "Marie-Hélène", mobile=lefevre_mobile, mail="mh.lefevre@exemple.fr"
-        ),
-        person("R006", "Lefèvre", "Bernard", mobile="06 22 33 44 55"),
-        person("R007", "Martin", "Karim", mobile="06 33 44 55 66"),
-        person("R012", "Roche", "Julien", mobile="06 77 88 99 00"),
-    ]
-    links = [
-        link("E001", "R001", code="20"),
-        link("E001", "R003", code="10"),
-        link("E003", "R004", code="10"),
-        link("E004", "R005", code="10"),
-        link("E004", "R006", level="2", code="38"),
-        link("E005", "R007", code="20"),
-        link("E006", "R007", code="20"),
-        link("E010", "R012", code="20"),
-    ]
     return SimpleUploadedFile(
-        "ResponsablesSansAdresses.xml", guardians_xml(persons, links, uai=UAI)
+        "ResponsablesSansAdresses.xml", demo_college_guardians_xml(R005=lefevre_mobile)
     )
 
 

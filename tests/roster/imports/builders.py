@@ -191,3 +191,44 @@ def link(
     }
     values.update(extra)
     return values
+
+
+# The demo collège's guardians (accounts/demo.py) as its SIECLE export has them.
+DEMO_COLLEGE_GUARDIANS = (
+    ("R001", "Dupont", "Patrick", "06 12 34 56 78", ""),
+    ("R003", "Dupont", "Sophie", "06 98 76 54 32", ""),
+    ("R004", "Benali", "Nadia", "0692 12 34 56", ""),
+    ("R005", "Lefèvre", "Marie-Hélène", "06 11 22 33 44", "mh.lefevre@exemple.fr"),
+    ("R006", "Lefèvre", "Bernard", "06 22 33 44 55", ""),
+    ("R007", "Martin", "Karim", "06 33 44 55 66", ""),
+    ("R012", "Roche", "Julien", "06 77 88 99 00", ""),
+)
+DEMO_COLLEGE_LINKS = (
+    ("E001", "R001", "1", "20"),
+    ("E001", "R003", "1", "10"),
+    ("E003", "R004", "1", "10"),
+    ("E004", "R005", "1", "10"),
+    ("E004", "R006", "2", "38"),
+    ("E005", "R007", "1", "20"),
+    ("E006", "R007", "1", "20"),
+    ("E010", "R012", "1", "20"),
+)
+
+
+def demo_college_guardians_xml(**mobiles: str) -> bytes:
+    """The demo collège's guardians file, with the mobiles given by guardian id changed."""
+    persons = [
+        person(
+            ident,
+            last,
+            first,
+            mobile=mobiles.get(ident, mobile),
+            **({"mail": mail} if mail else {}),
+        )
+        for ident, last, first, mobile, mail in DEMO_COLLEGE_GUARDIANS
+    ]
+    links = [
+        link(student_id, guardian_id, level=level, code=code)
+        for student_id, guardian_id, level, code in DEMO_COLLEGE_LINKS
+    ]
+    return guardians_xml(persons, links, uai="0750654D")

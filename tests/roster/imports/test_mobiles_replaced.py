@@ -22,7 +22,7 @@ from notifications.backends.sms import LocmemSmsBackend
 from recovery.channels import MOBILE_SETTLE_PERIOD
 from recovery.codes import RESEND_COOLDOWN
 from tests.recovery.conftest import ask_reset, last_code, post_code
-from tests.roster.imports.builders import guardians_xml, link, person, run_import
+from tests.roster.imports.builders import demo_college_guardians_xml, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -33,26 +33,7 @@ KARIM_OLD, KARIM_NEW = "+33633445566", "+33788888888"
 
 
 def import_guardians(*, patrick: str = "06 12 34 56 78", karim: str = "06 33 44 55 66") -> None:
-    persons = [
-        person("R001", "Dupont", "Patrick", mobile=patrick),
-        person("R003", "Dupont", "Sophie", mobile="06 98 76 54 32"),
-        person("R004", "Benali", "Nadia", mobile="0692 12 34 56"),
-        person("R005", "Lefèvre", "Marie-Hélène", mobile="06 11 22 33 44"),
-        person("R006", "Lefèvre", "Bernard", mobile="06 22 33 44 55"),
-        person("R007", "Martin", "Karim", mobile=karim),
-        person("R012", "Roche", "Julien", mobile="06 77 88 99 00"),
-    ]
-    links = [
-        link("E001", "R001", code="20"),
-        link("E001", "R003", code="10"),
-        link("E003", "R004", code="10"),
-        link("E004", "R005", code="10"),
-        link("E004", "R006", level="2", code="38"),
-        link("E005", "R007", code="20"),
-        link("E006", "R007", code="20"),
-        link("E010", "R012", code="20"),
-    ]
-    xml = guardians_xml(persons, links, uai=UAI)
+    xml = demo_college_guardians_xml(R001=patrick, R007=karim)
     run_import(Establishment.objects.get(uai=UAI), ("ResponsablesSansAdresses.xml", xml))
 
 
