@@ -178,6 +178,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.requeue_stuck",
         "schedule": float(env_int("BEAT_REQUEUE_EVERY_SECONDS", 60, minimum=1)),
     },
+    "requeue-stuck-requests": {
+        "task": "recovery.requeue_stuck_requests",
+        "schedule": float(env_int("BEAT_REQUEUE_EVERY_SECONDS", 60, minimum=1)),
+    },
+    "requeue-stuck-logouts": {
+        "task": "identity.requeue_stuck_logouts",
+        "schedule": float(env_int("BEAT_REQUEUE_EVERY_SECONDS", 60, minimum=1)),
+    },
     "purge-old-notifications": {"task": "notifications.purge_old", "schedule": 3600.0},
     "purge-expired-codes": {"task": "recovery.purge_expired_codes", "schedule": 3600.0},
     "purge-stale-roster-stages": {"task": "roster.purge_stale_stages", "schedule": 3600.0},

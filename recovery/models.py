@@ -51,3 +51,33 @@ class VerificationCode(models.Model):
     @property
     def is_consumed(self) -> bool:
         return self.consumed_at is not None
+
+
+class PendingRequest(models.Model):
+    """A family's request (reset, lost identifier, sign-up code) until a worker has handled it.
+
+    The web process writes it before enqueuing the task and the worker deletes it in the
+    transaction that writes the code and the messages, so the request outlives the broker: a
+    task lost between Redis handing it out and recording it as unacknowledged, or with a Redis
+    that keeps nothing across a restart, is enqueued again by beat (``recovery.outbox``). What
+    was typed stays sealed here as in the task (``core.crypto.seal``). A known and an unknown
+    identifier write and delete the same row, so the request costs both the same.
+    """
+
+    class Kind(models.TextChoices):
+        PASSWORD_RESET = "password_reset", _("Mot de passe perdu")
+        IDENTIFIER_REMINDER = "identifier_reminder", _("Identifiant perdu")
+        SIGNUP_CODE = "signup_code", _("Code d'inscription")
+
+    kind = models.CharField(_("demande"), max_length=30, choices=Kind.choices)
+    payload = models.TextField(editable=False)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    enqueued_at = models.DateTimeField(_("mise en file le"))
+
+    class Meta:
+        verbose_name = _("demande en attente")
+        verbose_name_plural = _("demandes en attente")
+        indexes = [models.Index(fields=["enqueued_at"], name="pending_enqueued_idx")]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())

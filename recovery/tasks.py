@@ -2,8 +2,8 @@
 
 The account lookups and the sending happen here, off the request path, so a known and an
 unknown identifier, phone or e-mail cost the web process the same. A password
-reset delivered twice sends once (the second run meets the cool-down); an identifier reminder
-delivered twice is sent twice, which is harmless and bounded by the SMS budgets.
+reset request is handled once even when its task runs twice or is lost by the broker: each one
+waits in a ``PendingRequest`` row until a worker has handled it (``recovery.outbox``).
 
 What was typed travels sealed (``core.crypto.seal``): the broker, a dump of Redis or a
 "received task" log line shows an opaque token, never an identifier, an e-mail or a phone.
@@ -26,10 +26,11 @@ from django.db import InterfaceError, OperationalError
 from django.utils import translation
 
 from core import crypto
-from recovery import codes
+from recovery import codes, outbox
 from recovery.deliveries.identifier_reminder import identifier_reminder_deliver
 from recovery.deliveries.password_reset import password_reset_deliver
 from recovery.deliveries.signup_code import signup_code_deliver
+from recovery.models import PendingRequest
 
 logger = logging.getLogger(__name__)
 SEAL_PURPOSE = "educonnect.recovery.tasks"
@@ -69,29 +70,54 @@ def _language(arguments: dict[str, str]) -> str:
 
 
 @shared_task(name="recovery.deliver_password_reset", **DELIVERY_OPTIONS)
-def deliver_password_reset(sealed: str, *legacy: str) -> None:
-    arguments = _opened(sealed, legacy, ("identifier", "channel", "ip_address", "language"))
-    if arguments:
-        with translation.override(_language(arguments)):
-            password_reset_deliver(**arguments)
+def deliver_password_reset(sealed: str, *legacy: str, pending: int | None = None) -> None:
+    with outbox.claimed(pending) as mine:
+        arguments = _opened(sealed, legacy, ("identifier", "channel", "ip_address", "language"))
+        if mine and arguments:
+            with translation.override(_language(arguments)):
+                password_reset_deliver(**arguments)
 
 
 @shared_task(name="recovery.deliver_identifier_reminder", **DELIVERY_OPTIONS)
-def deliver_identifier_reminder(sealed: str, *legacy: str) -> None:
-    arguments = _opened(sealed, legacy, ("channel", "destination", "ip_address", "language"))
-    if arguments:
-        with translation.override(_language(arguments)):
-            identifier_reminder_deliver(**arguments)
+def deliver_identifier_reminder(sealed: str, *legacy: str, pending: int | None = None) -> None:
+    with outbox.claimed(pending) as mine:
+        arguments = _opened(sealed, legacy, ("channel", "destination", "ip_address", "language"))
+        if mine and arguments:
+            with translation.override(_language(arguments)):
+                identifier_reminder_deliver(**arguments)
 
 
 @shared_task(name="recovery.deliver_signup_code", **DELIVERY_OPTIONS)
-def deliver_signup_code(sealed: str, *legacy: str) -> None:
-    arguments = _opened(
-        sealed, legacy, ("last_name", "first_name", "mobile", "ip_address", "language")
-    )
-    if arguments:
-        with translation.override(_language(arguments)):
-            signup_code_deliver(**arguments)
+def deliver_signup_code(sealed: str, *legacy: str, pending: int | None = None) -> None:
+    with outbox.claimed(pending) as mine:
+        arguments = _opened(
+            sealed, legacy, ("last_name", "first_name", "mobile", "ip_address", "language")
+        )
+        if mine and arguments:
+            with translation.override(_language(arguments)):
+                signup_code_deliver(**arguments)
+
+
+DELIVERIES = {
+    PendingRequest.Kind.PASSWORD_RESET: deliver_password_reset,
+    PendingRequest.Kind.IDENTIFIER_REMINDER: deliver_identifier_reminder,
+    PendingRequest.Kind.SIGNUP_CODE: deliver_signup_code,
+}
+
+
+@shared_task(name="recovery.requeue_stuck_requests")
+def requeue_stuck_requests() -> int:
+    requeued = outbox.requeue_stuck()
+    for row in requeued:
+        DELIVERIES[PendingRequest.Kind(row.kind)].delay_on_commit(row.payload, pending=row.pk)
+    return len(requeued)
+
+
+def _enqueue(kind: PendingRequest.Kind, payload: dict[str, str]) -> None:
+    """The request written down, then its task enqueued once the row is committed."""
+    sealed = _sealed(payload)
+    row = outbox.pending_request_add(kind=kind, payload=sealed)
+    DELIVERIES[kind].delay_on_commit(sealed, pending=row.pk)
 
 
 def _sealed(payload: dict[str, str]) -> str:
@@ -102,12 +128,12 @@ def _sealed(payload: dict[str, str]) -> str:
 
 def enqueue_password_reset(*, identifier: str, channel: str, ip_address: str) -> None:
     payload = {"identifier": identifier, "channel": channel, "ip_address": ip_address}
-    deliver_password_reset.delay_on_commit(_sealed(payload))
+    _enqueue(PendingRequest.Kind.PASSWORD_RESET, payload)
 
 
 def enqueue_identifier_reminder(*, channel: str, destination: str, ip_address: str) -> None:
     payload = {"channel": channel, "destination": destination, "ip_address": ip_address}
-    deliver_identifier_reminder.delay_on_commit(_sealed(payload))
+    _enqueue(PendingRequest.Kind.IDENTIFIER_REMINDER, payload)
 
 
 def enqueue_signup_code(*, last_name: str, first_name: str, mobile: str, ip_address: str) -> None:
@@ -117,4 +143,4 @@ def enqueue_signup_code(*, last_name: str, first_name: str, mobile: str, ip_addr
         "mobile": mobile,
         "ip_address": ip_address,
     }
-    deliver_signup_code.delay_on_commit(_sealed(payload))
+    _enqueue(PendingRequest.Kind.SIGNUP_CODE, payload)

@@ -11,6 +11,7 @@ restart (SIGTERM, then start) keeps the broker's queues, as it does in productio
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -93,6 +94,18 @@ class RedisServer:
 
     def flush(self) -> None:
         redis.Redis(port=self.port).flushall()
+
+    def forget(self) -> None:
+        """Remove what a stopped server would load at its next start: it comes back empty, as a
+        Redis run without persistence does after a restart."""
+        assert self.process is None or self.process.poll() is not None, "stop it first"
+        shutil.rmtree(self.directory / "appendonlydir", ignore_errors=True)
+        (self.directory / "dump.rdb").unlink(missing_ok=True)
+
+    def queued(self, queue: str = "celery") -> list[str]:
+        """The names of the tasks waiting in the broker's queue (not those handed to a worker)."""
+        messages = redis.Redis(port=self.port, socket_timeout=2).lrange(queue, 0, -1)
+        return [str(json.loads(message)["headers"]["task"]) for message in messages]
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------

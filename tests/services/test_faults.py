@@ -182,6 +182,40 @@ def test_a_redis_restart_loses_and_duplicates_no_message(services: Stack) -> Non
     assert services.gunicorn is not None and services.gunicorn.poll() is None
 
 
+def test_a_redis_that_comes_back_empty_loses_no_request_and_no_message(services: Stack) -> None:
+    """Redis restarted without its data (a server run without persistence, or a new one) while
+    tasks wait in its queue: the requests and messages they carried are in the database
+    (``recovery/outbox.py``, ``notifications.housekeeping``), and beat enqueues them again."""
+    services.fake.latency = 3.0  # 8 threads: under 3 sends/s, so tasks wait in the queue
+    services.start_worker()
+    services.start_beat()
+    redis_server = services.redis
+    wiped: list[list[str]] = []
+
+    def waiting() -> list[str]:
+        names = redis_server.queued()
+        kinds = {name.split(".")[0] for name in names if ".deliver_" in name or ".send_" in name}
+        return names if kinds >= {"recovery", "notifications"} else []
+
+    def restart_redis_empty() -> Window:
+        # Both kinds wait: a family's request (its lookup not done) and a message to send.
+        wiped.append(wait_for(waiting, what="requests and messages waiting", interval=0.02))
+        started = time.monotonic()
+        redis_server.stop()
+        redis_server.forget()
+        redis_server.start()
+        return Window(started, time.monotonic())
+
+    load, window = run_under_load(services, restart_redis_empty)
+
+    judge_requests("redis comes back empty", load, window)
+    judge_messages("redis comes back empty", services, load.snapshot()[1], timeout=90)
+    print(f"[redis comes back empty] it forgot these waiting tasks: {wiped[0]}")
+    worker_log = "\n".join(worker.log() for worker in services.workers)
+    assert re.search(r"re-enqueued \d+ requests whose task was lost", worker_log)
+    assert re.search(r"re-enqueued \d+ stuck notifications", worker_log)
+
+
 def test_a_postgresql_restart_loses_and_duplicates_no_message(services: Stack) -> None:
     if not services.postgres.can_restart:
         unavailable("no private PostgreSQL cluster could run here (needs root or postgres)")
