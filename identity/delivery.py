@@ -9,8 +9,10 @@ A service that answers 5xx or cannot be reached is retried with backoff; a 4xx i
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
+from datetime import timedelta
 
 import requests
 from django.conf import settings
@@ -21,6 +23,7 @@ from jwcrypto import jwt
 from identity.models import BackchannelLogout, SigningKey
 
 LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+logger = logging.getLogger(__name__)
 
 
 class BackchannelUnavailable(Exception):
@@ -63,7 +66,8 @@ def deliver(logout_id: int, *, final_attempt: bool) -> None:
         if row is None:
             return
         row.attempts += 1
-        row.save(update_fields=["attempts"])
+        row.queued_at = timezone.now()
+        row.save(update_fields=["attempts", "queued_at"])
     try:
         response = requests.post(
             row.client.backchannel_logout_uri,
@@ -87,3 +91,28 @@ def deliver(logout_id: int, *, final_attempt: bool) -> None:
     row.last_error = failure
     row.save(update_fields=["last_error"])
     raise BackchannelUnavailable(failure)
+
+
+def requeue_stuck() -> list[int]:
+    """The queued logouts no task has touched for ``NOTIFICATION_STUCK_AFTER_SECONDS`` (the
+    broker lost it), stamped again with a conditional update so two beats never both take one;
+    their ids, for the task to enqueue. One still queued after
+    ``NOTIFICATION_GIVE_UP_AFTER_SECONDS`` is failed: its service has long dropped the session."""
+    now = timezone.now()
+    queued = BackchannelLogout.objects.filter(status=BackchannelLogout.Status.QUEUED)
+    given_up = queued.filter(
+        created_at__lt=now - timedelta(seconds=settings.NOTIFICATION_GIVE_UP_AFTER_SECONDS)
+    ).update(status=BackchannelLogout.Status.FAILED, last_error="no delivery in time")
+    if given_up:
+        logger.warning("gave up %d back-channel logouts no worker delivered", given_up)
+    stuck_before = now - timedelta(seconds=settings.NOTIFICATION_STUCK_AFTER_SECONDS)
+    requeued: list[int] = []
+    stuck = queued.filter(queued_at__lt=stuck_before).order_by("queued_at")
+    for row_id, queued_at in stuck.values_list("pk", "queued_at")[
+        : settings.NOTIFICATION_REQUEUE_BATCH
+    ]:
+        if queued.filter(pk=row_id, queued_at=queued_at).update(queued_at=now):
+            requeued.append(row_id)
+    if requeued:
+        logger.warning("re-enqueued %d back-channel logouts whose task was lost", len(requeued))
+    return requeued

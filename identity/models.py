@@ -238,11 +238,15 @@ class BackchannelLogout(models.Model):
     last_error = models.CharField(_("dernière erreur"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    # Last time a task was enqueued or started for it: beat enqueues again a queued row left
+    # alone for too long (its task lost by the broker), as it does for messages.
+    queued_at = models.DateTimeField(_("mis en file le"), default=timezone.now)
 
     class Meta:
         verbose_name = _("déconnexion en arrière-plan")
         verbose_name_plural = _("déconnexions en arrière-plan")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "queued_at"], name="logout_queued_idx")]
 
     def __str__(self) -> str:
         return f"{self.client} – {self.get_status_display()}"

@@ -7,7 +7,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from identity.delivery import BackchannelUnavailable, deliver
+from identity.delivery import BackchannelUnavailable, deliver, requeue_stuck
 
 # Retried as a message is (notifications.tasks): a service down for a while still hears of it.
 LOGOUT_OPTIONS: dict[str, Any] = {
@@ -25,3 +25,11 @@ LOGOUT_OPTIONS: dict[str, Any] = {
 @shared_task(name="identity.send_backchannel_logout", **LOGOUT_OPTIONS)
 def send_backchannel_logout(self: Any, logout_id: int) -> None:
     deliver(logout_id, final_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task(name="identity.requeue_stuck_logouts")
+def requeue_stuck_logouts() -> int:
+    requeued = requeue_stuck()
+    for logout_id in requeued:
+        send_backchannel_logout.delay_on_commit(logout_id)
+    return len(requeued)

@@ -5,19 +5,23 @@ validated by authlib."""
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 from unittest import mock
 
 import pytest
+import time_machine
 from django.test import Client as BrowserClient
 from django.urls import reverse
+from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from accounts.models import User
 from identity.backchannel import Reason, logout_everywhere
 from identity.delivery import LOGOUT_EVENT, BackchannelUnavailable, deliver
 from identity.models import BackchannelLogout, Client
+from identity.tasks import requeue_stuck_logouts
 from tests.identity.conftest import (
     ENT_BACKCHANNEL,
     ENT_LOGOUT,
@@ -136,6 +140,46 @@ def test_a_service_refusing_the_token_is_not_retried(
         deliver(row.pk, final_attempt=False)
     row.refresh_from_db()
     assert row.status == BackchannelLogout.Status.FAILED
+
+
+def test_a_logout_whose_task_was_lost_is_sent_by_beat_once(
+    browser: BrowserClient,
+    ent: Client,
+    parent_user: User,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    signed_in(browser, ent)
+    with django_capture_on_commit_callbacks(execute=False):  # the broker lost the task
+        logout_everywhere(parent_user, Reason.PASSWORD_CHANGED)
+    assert requeue_stuck_logouts() == 0  # not stuck yet: its task may be in the queue
+    later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_STUCK_AFTER_SECONDS + 1)
+    with (
+        time_machine.travel(later),
+        mock.patch("identity.delivery.requests.post", return_value=Answer(200)) as post,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert requeue_stuck_logouts() == 1
+        assert requeue_stuck_logouts() == 0
+    assert post.call_count == 1
+    assert BackchannelLogout.objects.get().status == BackchannelLogout.Status.SENT
+
+
+def test_a_logout_never_delivered_is_given_up_after_the_give_up_age(
+    browser: BrowserClient,
+    ent: Client,
+    parent_user: User,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    signed_in(browser, ent)
+    with django_capture_on_commit_callbacks(execute=False):
+        logout_everywhere(parent_user, Reason.LOGOUT)
+    later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_GIVE_UP_AFTER_SECONDS + 1)
+    with time_machine.travel(later), mock.patch("identity.delivery.requests.post") as post:
+        assert requeue_stuck_logouts() == 0
+    post.assert_not_called()
+    assert BackchannelLogout.objects.get().status == BackchannelLogout.Status.FAILED
 
 
 def test_rp_initiated_logout_returns_to_a_registered_address_with_the_state(
