@@ -4,6 +4,7 @@ may claim, which school-declared mobiles reach an account."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from accounts.models import Establishment, Guardian, Guardianship, User
@@ -15,15 +16,31 @@ def account_sms_destinations(user: User) -> list[tuple[str, Establishment]]:
     that declared each; families who refused SMS are not texted."""
     if user.kind != User.Kind.PARENT:
         return []
-    seen: dict[str, Establishment] = {}
     records = (
         user.guardian_records.filter(accepts_sms=True)
         .exclude(mobile="")
         .select_related("establishment")
         .order_by("pk")
     )
+    return sms_destinations_of(records)
+
+
+def guardian_records_of(user: User) -> list[Guardian]:
+    """Every school record of a parent, with its school, in a stable order (none for a student
+    or staff): what ``sms_destinations_of`` and the recovery channels read, in one query."""
+    if user.kind != User.Kind.PARENT:
+        return []
+    return list(
+        Guardian.objects.filter(account_id=user.pk).select_related("establishment").order_by("pk")
+    )
+
+
+def sms_destinations_of(records: Iterable[Guardian]) -> list[tuple[str, Establishment]]:
+    """``account_sms_destinations`` over records already loaded (with their school)."""
+    seen: dict[str, Establishment] = {}
     for record in records:
-        seen.setdefault(record.mobile, record.establishment)
+        if record.accepts_sms and record.mobile:
+            seen.setdefault(record.mobile, record.establishment)
     return sorted(seen.items(), key=lambda item: item[0])
 
 

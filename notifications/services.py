@@ -54,7 +54,7 @@ def notification_send(
     logged = rendering.render(channel, template, context, secrets, redact=True, language="fr")
     real = rendering.render(channel, template, context, secrets, redact=False, language=language)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # one transaction with the caller's, if any
         notification = Notification(
             channel=channel,
             destination=destination,

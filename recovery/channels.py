@@ -18,7 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEvent, Establishment, Guardian, User
-from accounts.people import account_sms_destinations
+from accounts.people import guardian_records_of, sms_destinations_of
 from core.channels import Channel
 
 Destinations = list[tuple[str, Establishment | None]]
@@ -28,7 +28,9 @@ Destinations = list[tuple[str, Establishment | None]]
 MOBILE_SETTLE_PERIOD = timedelta(hours=72)
 
 
-def unsettled_mobiles(user: User, *, now: datetime | None = None) -> set[str]:
+def unsettled_mobiles(
+    user: User, *, now: datetime | None = None, records: list[Guardian] | None = None
+) -> set[str]:
     """Mobiles of an account held by several schools that one school's staff set less than
     ``MOBILE_SETTLE_PERIOD`` ago, and that no other school's record confirms.
 
@@ -39,7 +41,8 @@ def unsettled_mobiles(user: User, *, now: datetime | None = None) -> set[str]:
     Read from the journal's ``CONTACT_CHANGED`` events (``console.actions``), which say which
     record changed, who changed it and when.
     """
-    records = list(Guardian.objects.filter(account_id=user.pk))  # never a caller's prefetch
+    if records is None:  # never a caller's prefetch: loaded here, or by ``_school_mobiles``
+        records = list(Guardian.objects.filter(account_id=user.pk))
     if len({record.establishment_id for record in records}) < 2:
         return set()
     since = (now or timezone.now()) - MOBILE_SETTLE_PERIOD
@@ -65,9 +68,10 @@ def unsettled_mobiles(user: User, *, now: datetime | None = None) -> set[str]:
 
 def _school_mobiles(user: User) -> Destinations:
     """The school-declared mobiles, without those another school changed too recently."""
-    held = unsettled_mobiles(user)
+    records = guardian_records_of(user)  # one query for both rules
+    held = unsettled_mobiles(user, records=records)
     return [
-        (mobile, school) for mobile, school in account_sms_destinations(user) if mobile not in held
+        (mobile, school) for mobile, school in sms_destinations_of(records) if mobile not in held
     ]
 
 

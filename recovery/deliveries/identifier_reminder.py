@@ -91,7 +91,7 @@ def identifier_reminder_deliver(*, channel: str, destination: str, ip_address: s
         find, remind = LOOKUPS[Channel(channel)]
     except ValueError:
         return 0
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # one transaction with the caller's, if any
         accounts = find(destination)
         remind(destination, accounts)
         for user in accounts:

@@ -44,7 +44,7 @@ def password_reset_deliver(*, identifier: str, channel: str, ip_address: str = "
     way = recovery_channel(channel)
     if user is None or way is None:
         return False
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # one transaction with the caller's, if any
         sent = reset_send(user=user, way=way, as_code=way.sends_code, now=timezone.now())
         if sent is None:
             return False

@@ -61,7 +61,7 @@ def signup_code_deliver(
     if not matched:
         return "nothing"
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # one transaction with the caller's, if any
         if not may_send_to(mobile=mobile, now=now):
             metrics.count(metrics.CODES_BLOCKED, channel=Channel.SMS.value, reason="quota")
             return "nothing"
