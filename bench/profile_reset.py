@@ -45,7 +45,7 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 headers = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_HOST": "127.0.0.1"}
 queued = []
 browser = Client(**headers)  # one handler, as one gunicorn worker: middleware set up once
-deliver_password_reset.delay_on_commit = lambda sealed: queued.append(sealed)
+deliver_password_reset.delay_on_commit = lambda sealed, pending: queued.append((sealed, pending))
 send_sms.delay_on_commit = lambda pk: None  # picked up from the log by worker()
 
 
@@ -64,7 +64,8 @@ def web(n):
 
 def worker():
     while queued:
-        deliver_password_reset.run(queued.pop())
+        sealed, pending = queued.pop()
+        deliver_password_reset.run(sealed, pending=pending)
     for pk in Notification.objects.filter(status="queued").values_list("pk", flat=True):
         send_sms.run(pk)
 
