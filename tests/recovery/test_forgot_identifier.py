@@ -40,6 +40,17 @@ def test_a_parent_gets_their_identifier_by_sms_at_the_school_number(
     assert "Rien reçu dans 5 minutes" in text(client.get(response["Location"]))
 
 
+def test_the_sms_reminder_says_where_to_log_in(
+    client: Client, parent: User, delivered, settings
+) -> None:
+    settings.SITE_URL = "https://portail.exemple.fr"
+    with delivered():
+        ask(client, "sms", "06 12 34 56 78")
+    assert LocmemSmsBackend.outbox[0].body.endswith(
+        "https://portail.exemple.fr" + reverse("accounts:login")
+    )
+
+
 def test_every_activated_account_on_that_number_is_reminded(
     client: Client, parent: User, lycee, delivered
 ) -> None:
