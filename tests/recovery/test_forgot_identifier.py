@@ -105,3 +105,11 @@ def test_a_malformed_number_is_explained_in_french(client: Client, db) -> None:
 def test_the_sent_page_needs_a_request_first(client: Client, db) -> None:
     response = client.get(reverse("recovery:forgot_identifier_sent"))
     assert response["Location"] == reverse("recovery:forgot_identifier")
+
+
+def test_the_sent_page_speaks_of_the_identifier_not_of_a_code(client: Client, parent: User) -> None:
+    page = text(client.get(ask(client, "sms", "06 12 34 56 78")["Location"]))
+    help_text = page.split("Rien reçu dans 5 minutes ?")[1].split("</ul>")[0]
+    assert "code" not in help_text
+    assert "L'identifiant est envoyé au numéro de mobile que l'établissement a enregistré" in page
+    assert "Seul le dernier envoi fonctionne" not in page
