@@ -149,6 +149,21 @@ def codes_kill(*, codes: QuerySet[VerificationCode], now: datetime) -> int:
     return codes.filter(consumed_at=None).update(consumed_at=now)
 
 
+def email_links_kill(*, user_id: int, now: datetime) -> int:
+    """Kill the account's live reset links sent by e-mail: its verified address changed.
+
+    A reset link by e-mail goes only to the verified address (``recovery.channels``), so once
+    that address is replaced or no longer verified every live one went to an address that no
+    longer proves the account; a changed address is a new authenticator (NIST SP 800-63B), as
+    a changed mobile is for the codes it received."""
+    return codes_kill(
+        codes=VerificationCode.objects.filter(
+            user_id=user_id, purpose=VerificationCode.Purpose.PASSWORD_RESET, channel=Channel.EMAIL
+        ),
+        now=now,
+    )
+
+
 def recent_codes(candidates: QuerySet[VerificationCode]) -> list[VerificationCode]:
     return list(candidates.order_by("-created_at", "-pk")[:RECENT_CODES])
 
