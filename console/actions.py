@@ -30,11 +30,12 @@ from core.channels import Channel
 from core.http import RequestFacts
 from core.links import absolute_url
 from core.ratelimits import login_throttle_clear
+from core.text import canonical_email
 from identity.backchannel import Reason, logout_everywhere
 from notifications.notices import notify_account
 from notifications.services import notification_send
 from recovery.channels import RECOVERY_CHANNELS
-from recovery.codes import codes_kill
+from recovery.codes import codes_kill, email_links_kill
 from recovery.deliveries.password_reset import reset_send
 from recovery.models import VerificationCode
 from recovery.passwords import password_replace
@@ -174,6 +175,33 @@ def staff_change_guardian_contact(
                 "mobile_changed": old_mobile != mobile,
                 "email_changed": previous["email"] != email,
                 "sms_consent_changed": previous["accepts_sms"] != accepts_sms,
+                "codes_killed": killed,
+            },
+        )
+
+
+def staff_account_email_saved(
+    *, staff: User, user: User, previous_email: str, was_verified: bool, ip_address: str = ""
+) -> None:
+    """After the console saved an account's e-mail (a superuser's edit): when the verified
+    address is no longer the one it was, every live reset link sent to it dies, audited as a
+    change of contact, as ``staff_change_guardian_contact`` does for a mobile's codes."""
+    before = canonical_email(previous_email) if previous_email and was_verified else ""
+    after = user.email_key if user.has_verified_email else ""
+    if not before or before == after:
+        return
+    with transaction.atomic():
+        killed = email_links_kill(user_id=user.pk, now=timezone.now())
+        audit_event_record(
+            event_type=AuditEvent.Type.CONTACT_CHANGED,
+            subject=user,
+            actor=staff,
+            establishment=acting_establishment(staff, user),
+            ip_address=ip_address,
+            details={
+                "mobile_changed": False,
+                "email_changed": True,
+                "sms_consent_changed": False,
                 "codes_killed": killed,
             },
         )

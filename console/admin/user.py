@@ -106,9 +106,18 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         """Only a superuser edits these fields; an e-mail written here gets its lookup key
-        like every other (``accounts.services.user_email_set``)."""
+        like every other (``accounts.services.user_email_set``), and a verified address
+        replaced here loses its live reset links (``console.actions``)."""
         obj.email_key = canonical_email(obj.email) if obj.email else ""
         super().save_model(request, obj, form, change)
+        if change:
+            actions.staff_account_email_saved(
+                staff=staff_of(request),
+                user=obj,
+                previous_email=form.initial.get("email") or "",
+                was_verified=form.initial.get("email_verified_at") is not None,
+                ip_address=client_ip(request),
+            )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if not request.user.is_superuser:
