@@ -14,6 +14,7 @@ from http import HTTPStatus
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django.utils.formats import date_format
 
 from accounts.demo import seed_demo
 from accounts.models import AuditEvent, Guardian, Student, User
+from console.provisioning import guardians_provision
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +221,29 @@ def test_several_guardians_at_once_get_one_letter_each_and_the_page_names_the_re
     patrick.refresh_from_db()
     assert User.objects.filter(guardian_records=patrick).get().identifier == "patrick.dupont1"
     assert User.objects.filter(kind=User.Kind.PARENT, identifier__startswith="patrick").count() == 1
+
+
+def test_the_service_refuses_staff_of_another_school_and_writes_nothing() -> None:
+    """Outside the console's scoped list (a forged call), the temporary password's own rule
+    stops it: the account would be held by a school the staff member is not in."""
+    claire = User.objects.get(identifier="claire.bernard1")
+    before = written()
+
+    with pytest.raises(PermissionDenied):
+        guardians_provision(staff=claire, guardians=[guardian("R009")])
+
+    assert written() == before
+
+
+def test_the_service_reads_the_record_again_and_never_gives_it_a_second_account() -> None:
+    """The list was read before another console tab created the account: the locked record
+    is read again and refused."""
+    marc = User.objects.get(identifier="marc.petit1")
+    stale = guardian("R009")
+    first = guardians_provision(staff=marc, guardians=[guardian("R009")])
+
+    second = guardians_provision(staff=marc, guardians=[stale])
+
+    assert [user.identifier for user, _password in first.created] == ["olivier.girard1"]
+    assert second.created == [] and second.already_registered == [stale]
+    assert User.objects.filter(guardian_records=stale).count() == 1
