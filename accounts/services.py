@@ -110,6 +110,18 @@ def user_set_password(*, user: User, password: str, must_change: bool = False) -
     user.save(update_fields=fields)
 
 
+def guardian_records_tie(*, user: User, guardian_ids: list[int]) -> None:
+    """Tie school records that have no account yet to ``user``: through them the account gets
+    the children they are legal guardian of (``accounts.people.legal_children``). A record tied
+    to an account meanwhile raises ``GuardianAlreadyTied``, so the caller's transaction rolls
+    back and a record never moves from one account to another this way."""
+    tied = Guardian.objects.filter(pk__in=guardian_ids, account=None).update(
+        account=user, updated_at=timezone.now()
+    )
+    if tied != len(set(guardian_ids)):
+        raise GuardianAlreadyTied
+
+
 def parent_account_register(
     *,
     guardian_ids: list[int],
@@ -151,11 +163,7 @@ def parent_account_register(
             password=password,
             activated=True,
         )
-        tied = Guardian.objects.filter(pk__in=guardian_ids, account=None).update(
-            account=user, updated_at=timezone.now()
-        )
-        if tied != len(rows):
-            raise GuardianAlreadyTied
+        guardian_records_tie(user=user, guardian_ids=guardian_ids)
         audit_event_record(
             event_type=AuditEvent.Type.ACCOUNT_CREATED,
             subject=user,
@@ -197,9 +205,7 @@ def parent_records_attach(
             for row in rows
         ):
             raise RecordsOfAnotherPerson
-        Guardian.objects.filter(pk__in=guardian_ids, account=None).update(
-            account=user, updated_at=timezone.now()
-        )
+        guardian_records_tie(user=user, guardian_ids=guardian_ids)
         audit_event_record(
             event_type=AuditEvent.Type.SIGNUP_RECORDS_ATTACHED,
             subject=user,

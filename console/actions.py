@@ -19,12 +19,10 @@ from accounts.models import (
     Establishment,
     Guardian,
     Guardianship,
-    Student,
     User,
 )
 from accounts.passwords import validate_new_password
 from accounts.scoping import acting_establishment, visible_establishments
-from accounts.services import user_create
 from accounts.sessions import sessions_end
 from core.channels import Channel
 from core.http import RequestFacts
@@ -361,37 +359,3 @@ def staff_unlock(*, staff: User, user: User, ip_address: str = "") -> None:
         establishment=acting_establishment(staff, user),
         ip_address=ip_address,
     )
-
-
-def students_provision(
-    *, staff: User, students: list[Student], ip_address: str = ""
-) -> list[tuple[User, str]]:
-    """Create the accounts of ``students`` who have none: the one identifier rule, a temporary
-    password each (returned once, for the letters), to be changed at the first sign-in, which
-    activates the account. Students who already have an account are left alone."""
-    created: list[tuple[User, str]] = []
-    for student in students:
-        with transaction.atomic():
-            locked = Student.objects.select_for_update().filter(pk=student.pk).first()
-            if locked is None or User.objects.filter(student_id=student.pk).exists():
-                continue
-            user = user_create(
-                kind=User.Kind.STUDENT,
-                first_name=student.first_name,
-                last_name=student.last_name,
-                password=None,
-                must_change_password=True,
-                activated=False,
-                student_id=student.pk,
-            )
-            audit_event_record(
-                event_type=AuditEvent.Type.ACCOUNT_CREATED,
-                subject=user,
-                actor=staff,
-                establishment=student.establishment,
-                ip_address=ip_address,
-                details={"via": "console", "student": student.pk},
-            )
-            password = staff_set_temporary_password(staff=staff, user=user, ip_address=ip_address)
-        created.append((user, password))
-    return created
