@@ -1,5 +1,6 @@
 """Every event that must log a person out of the services (issue 13), driven through the pages
-that cause it: the console closing a family's or a staff member's account (its deactivate
+that cause it: a password reset by SMS, a password change and "end my other sessions" in Mon
+compte, and the console closing a family's or a staff member's account (its deactivate
 actions, and a superuser unticking "actif" on the account's page). Each time the service
 signed in through the portal receives a logout token that authlib validates, and its tokens
 die."""
@@ -30,6 +31,13 @@ from tests.identity.conftest import (
     endpoint,
     signed_in,
     validated_logout_token,
+)
+from tests.recovery.conftest import (
+    NEW_PASSWORD,
+    ask_reset,
+    last_code,
+    post_code,
+    post_new_password,
 )
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +99,53 @@ def assert_logged_out(post: mock.MagicMock, flow: Flow, subject: str, reason: st
     assert not get_access_token_model().objects.exists()
     assert not get_refresh_token_model().objects.filter(revoked=None).exists()
     assert flow.session.get(endpoint("/oidc/infos/")).status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_a_password_reset_by_sms_logs_the_person_out_of_the_services(
+    browser: BrowserClient, ent: Client, parent_user: User, worker: Any
+) -> None:
+    flow, token = signed_in(browser, ent)
+    subject = flow.verified_id_token(token)["sub"]
+    phone = BrowserClient()
+    with worker() as post:
+        ask_reset(phone, parent_user.identifier)
+    post.assert_not_called()  # asking is not resetting
+    assert post_code(phone, last_code())["Location"] == reverse("recovery:forgot_password_new")
+    with worker() as post:
+        done = post_new_password(phone)
+    assert done["Location"] == reverse("recovery:forgot_password_done")
+    assert_logged_out(post, flow, subject, Reason.PASSWORD_RESET)
+
+
+def test_a_password_change_in_mon_compte_logs_the_person_out_of_the_services(
+    browser: BrowserClient, ent: Client, worker: Any
+) -> None:
+    flow, token = signed_in(browser, ent)
+    subject = flow.verified_id_token(token)["sub"]
+    with worker() as post:
+        response = browser.post(
+            reverse("myaccount:change_password"),
+            {
+                "current_password": DEMO_PASSWORD,
+                "new_password1": NEW_PASSWORD,
+                "new_password2": NEW_PASSWORD,
+            },
+        )
+    assert response["Location"] == reverse("myaccount:account")
+    assert_logged_out(post, flow, subject, Reason.PASSWORD_CHANGED)
+
+
+def test_ending_the_other_sessions_in_mon_compte_logs_the_person_out_of_the_services(
+    browser: BrowserClient, ent: Client, parent_user: User, worker: Any
+) -> None:
+    flow, token = signed_in(browser, ent)
+    subject = flow.verified_id_token(token)["sub"]
+    laptop = console(parent_user)
+    with worker() as post:
+        response = laptop.post(reverse("myaccount:sessions"))
+    assert response["Location"] == reverse("myaccount:sessions")
+    assert browser.get(reverse("myaccount:account")).status_code == HTTPStatus.FOUND
+    assert_logged_out(post, flow, subject, Reason.SESSIONS_ENDED)
 
 
 def test_the_secretariat_deactivating_a_family_account_logs_it_out_of_the_services(
