@@ -106,11 +106,14 @@ class Flow:
     verifier: str = ""
     state: str = ""
 
-    def authorization_url(self, **params: Any) -> str:
-        self.nonce = secrets.token_urlsafe(16)
+    def authorization_url(self, *, with_nonce: bool = True, **params: Any) -> str:
+        self.nonce = secrets.token_urlsafe(16) if with_nonce else ""
         self.verifier = secrets.token_urlsafe(48)
         url, self.state = self.session.create_authorization_url(
-            endpoint("/oidc/autorisation/"), code_verifier=self.verifier, nonce=self.nonce, **params
+            endpoint("/oidc/autorisation/"),
+            code_verifier=self.verifier,
+            nonce=self.nonce or None,
+            **params,
         )
         return str(url)
 
