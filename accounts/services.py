@@ -6,14 +6,25 @@ Names follow ``<entity>_<action>`` with keyword-only arguments; what must be tol
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.aliases import identifier_is_taken, taken_with_prefix
 from accounts.audit import audit_event_record
 from accounts.identifiers import identifier_stem, make_identifier, smallest_free_number
-from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, User
+from accounts.models import (
+    AttachmentReport,
+    AuditEvent,
+    Establishment,
+    Guardian,
+    Guardianship,
+    User,
+)
 from accounts.people import comparable_name
+from accounts.sessions import sessions_end
+from accounts.signout import deactivation_hooks
 from core.http import RequestFacts
 from core.text import canonical_email
 
@@ -120,6 +131,44 @@ def guardian_records_tie(*, user: User, guardian_ids: list[int]) -> None:
     )
     if tied != len(set(guardian_ids)):
         raise GuardianAlreadyTied
+
+
+def user_deactivate(
+    *,
+    user: User,
+    actor: User,
+    facts: RequestFacts,
+    establishment: Establishment | None = None,
+    details: dict[str, Any] | None = None,
+) -> bool:
+    """Close an account: it may no longer sign in, every browser session ends, and every hook
+    the apps above registered runs (``accounts.signout``; identity's logs the person out of
+    every service by back-channel and revokes their tokens), all in one transaction.
+
+    The one way an account becomes inactive: the console's deactivate actions for families
+    (``console.actions.staff_set_active``) and for staff (``console.staff.staff_deactivate``)
+    and a superuser unticking "actif" on the account's page all call it, so none forgets an
+    effect (a merge closes the account it absorbs with the merge's own effects:
+    ``accounts.merge``). Journaled with ``actor``. False when the account was already closed:
+    the conditional UPDATE lets only one of two parallel closings do the effects."""
+    with transaction.atomic():
+        closed = User.objects.filter(pk=user.pk, is_active=True).update(is_active=False)
+        user.is_active = False
+        if not closed:
+            return False
+        audit_event_record(
+            event_type=AuditEvent.Type.ACCOUNT_DEACTIVATED,
+            subject=user,
+            actor=actor,
+            establishment=establishment,
+            ip_address=facts.ip_address,
+            user_agent=facts.user_agent,
+            details=details,
+        )
+        sessions_end(user=user)
+        for hook in deactivation_hooks():
+            hook(user)
+    return True
 
 
 def parent_account_register(

@@ -23,13 +23,12 @@ from accounts.models import (
 )
 from accounts.passwords import validate_new_password
 from accounts.scoping import acting_establishment, visible_establishments
-from accounts.sessions import sessions_end
+from accounts.services import user_deactivate
 from core.channels import Channel
 from core.http import RequestFacts
 from core.links import absolute_url
 from core.ratelimits import login_throttle_clear
 from core.text import canonical_email
-from identity.backchannel import Reason, logout_everywhere
 from notifications.notices import notify_account
 from notifications.services import notification_send
 from recovery.channels import RECOVERY_CHANNELS
@@ -93,25 +92,24 @@ def staff_set_temporary_password(*, staff: User, user: User, ip_address: str = "
 
 
 def staff_set_active(*, staff: User, user: User, active: bool, ip_address: str = "") -> bool:
+    """Close or open a family's account again; closing is ``accounts.services.user_deactivate``
+    (sessions, services logged out, journal). Never a superuser's account."""
     if user.is_active == active or user.is_superuser:
         return False
+    establishment = acting_establishment(staff, user)
+    facts = RequestFacts(ip_address=ip_address, user_agent="")
+    if not active:
+        return user_deactivate(user=user, actor=staff, facts=facts, establishment=establishment)
     with transaction.atomic():
-        user.is_active = active
+        user.is_active = True
         user.save(update_fields=["is_active"])
         audit_event_record(
-            event_type=(
-                AuditEvent.Type.ACCOUNT_REACTIVATED
-                if active
-                else AuditEvent.Type.ACCOUNT_DEACTIVATED
-            ),
+            event_type=AuditEvent.Type.ACCOUNT_REACTIVATED,
             subject=user,
             actor=staff,
-            establishment=acting_establishment(staff, user),
+            establishment=establishment,
             ip_address=ip_address,
         )
-    if not active:
-        sessions_end(user=user)
-        logout_everywhere(user, Reason.ACCOUNT_DEACTIVATED)
     return True
 
 

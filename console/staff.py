@@ -27,8 +27,7 @@ from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Establishment, StaffMembership, User
 from accounts.roles import ensure_role_group
 from accounts.scoping import headed_establishments
-from accounts.services import user_create
-from accounts.sessions import sessions_end
+from accounts.services import user_create, user_deactivate
 from accounts.twofactor.devices import devices_delete
 from accounts.twofactor.invitations import invitation_issue, invitations_revoke, lifetime_hours
 from core.channels import Channel
@@ -233,28 +232,23 @@ def _invite(*, actor: User | None, member: User, facts: RequestFacts) -> StaffIn
 
 
 def staff_deactivate(*, actor: User, member: User, facts: RequestFacts) -> bool:
-    """Close a staff account: no sign-in, every session ended, live invitations revoked.
+    """Close a staff account (``accounts.services.user_deactivate``: no sign-in, every session
+    ended, the services signed into logged out) and revoke its live invitations.
     False when it was already closed. An académie administrator's account is closed from
     the server, not from the console."""
     if not may_manage(actor, member) or member.is_superuser:
         raise StaffNotAllowed
-    if not member.is_active:
-        return False
     with transaction.atomic():
-        member.is_active = False
-        member.save(update_fields=["is_active"])
-        invitations_revoke(user=member, now=timezone.now())
-        audit_event_record(
-            event_type=AuditEvent.Type.ACCOUNT_DEACTIVATED,
-            subject=member,
+        closed = user_deactivate(
+            user=member,
             actor=actor,
+            facts=facts,
             establishment=_establishment_of(member, actor),
-            ip_address=facts.ip_address,
-            user_agent=facts.user_agent,
             details={"via": "console"},
         )
-        sessions_end(user=member)
-    return True
+        if closed:
+            invitations_revoke(user=member, now=timezone.now())
+    return closed
 
 
 @transaction.atomic
