@@ -433,8 +433,18 @@ def _email_settings(url: str) -> dict[str, object]:
 
 
 EMAIL_URL = env_secret("EMAIL_URL")
+# Without EMAIL_URL every e-mail, reset and invitation links included, is printed to stdout
+# (and the outbox): refused with DEBUG off, as the console SMS is, unless a demonstration says
+# so (a demonstration that allows the console SMS allows the console e-mail by default).
+EMAIL_CONSOLE_ALLOWED = env_bool("EMAIL_CONSOLE_ALLOWED", default=SMS_CONSOLE_ALLOWED)
 if EMAIL_URL:
     globals().update(_email_settings(EMAIL_URL))
+elif not DEBUG and not EMAIL_CONSOLE_ALLOWED:
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not set with DEBUG off: every e-mail, reset and invitation links "
+        "included, would be printed to the log. Set EMAIL_URL=smtp://…, or "
+        "EMAIL_CONSOLE_ALLOWED=true for a demonstration that sends no real e-mail."
+    )
 else:
     EMAIL_BACKEND = "notifications.backends.email.ConsoleOutboxEmailBackend"
 DEFAULT_FROM_EMAIL = env_str(
