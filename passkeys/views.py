@@ -61,9 +61,9 @@ def _error(error: PasskeyError) -> JsonResponse:
         return _message(throttled_message(error.wait_seconds), HTTPStatus.TOO_MANY_REQUESTS)
     if isinstance(error, ChallengeMissing):
         text = _(
-            "La demande a expiré ou a déjà servi (elle vaut 5 minutes). Réessayez : votre "
-            "navigateur vous demandera de nouveau votre clé d'accès."
-        )
+            "La demande a expiré ou a déjà servi (elle vaut %(minutes)s minutes). Réessayez : "
+            "votre navigateur vous demandera de nouveau votre clé d'accès."
+        ) % {"minutes": int(ceremonies.CHALLENGE_LIFETIME.total_seconds() // 60)}
     elif isinstance(error, ResponseMalformed):
         text = _("La réponse de votre navigateur est illisible. Réessayez.")
     elif isinstance(error, CredentialRefused):
