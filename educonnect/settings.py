@@ -463,6 +463,9 @@ ROSTER_UPLOAD_MAX_BYTES = env_int("ROSTER_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, m
 # Every request body, uploads included, is refused above this (educonnect/middleware.py):
 # room for the four files of one roster import.
 REQUEST_BODY_MAX_BYTES = 4 * ROSTER_UPLOAD_MAX_BYTES + 1024 * 1024
+# Bytes read from one file once unpacked (a ZIP member, a decompressed stream): a zip bomb stops
+# here. A large académie's export, read by the bulk import command, is about 100 MB.
+ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)
 # XML elements read from one file (a large lycée's export holds a few hundred thousand).
 ROSTER_IMPORT_MAX_ELEMENTS = env_int("ROSTER_IMPORT_MAX_ELEMENTS", 2_000_000, minimum=1000)
 # Uploads staged between the dry run and its application are deleted after this long.
