@@ -365,7 +365,7 @@ class StaffMember(User):  # type: ignore[django-manager-missing]  # as User (ide
 class StaffInvitation(models.Model):
     """A single-use link for one staff member to set a password and enrol a second factor.
 
-    Enrolment needs proof given out of band (issue 16): the link goes to the member's own
+    Enrolment needs proof given out of band: the link goes to the member's own
     address or is printed by the administrator who created them. Only a keyed hash of the
     token is stored (``accounts.twofactor.invitations``); a newer invitation revokes the older.
     """

@@ -1,11 +1,11 @@
-"""Staff managed from the console (issue 12): create, invite (which resets a second factor),
+"""Staff managed from the console: create, invite (which resets a second factor),
 deactivate, reactivate.
 
 An académie administrator (superuser) manages every staff member; a head of establishment
 manages the secretariat and vie-scolaire members whose every establishment is one they head.
 Every write runs in one transaction and is audited with the actor.
 
-Invitations are the only way to enrol a second factor (issue 16). Re-inviting someone who has
+Invitations are the only way to enrol a second factor. Re-inviting someone who has
 one is how it is reset, and the reset happens when the invitation is issued, not when the new
 app is confirmed: an administrator resets a device because a phone was lost or stolen, or the
 person left, and the old device must stop opening the console at once (django-otp refuses a
@@ -36,7 +36,7 @@ from core.links import absolute_url
 from core.text import canonical_email
 from notifications.services import notification_send
 
-# What a head may give: the roles below theirs (issue 12); heads are named by the académie.
+# What a head may give: the roles below theirs; heads are named by the académie.
 HEAD_ASSIGNABLE_ROLES = (StaffMembership.Role.SECRETARIAT, StaffMembership.Role.VIE_SCOLAIRE)
 NO_FACTS = RequestFacts(ip_address="", user_agent="")
 

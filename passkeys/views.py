@@ -202,7 +202,7 @@ def _list_page(
 
 def _adds_second_factor(request: HttpRequest) -> bool:
     """A staff member already verified with their existing factor in this session: the
-    passkey they add now may be their second factor (never on first use, issue 16)."""
+    passkey they add now may be their second factor (never on first use)."""
     user = _user(request)
     return bool(user.is_staff and user.is_verified())  # type: ignore[attr-defined]
 

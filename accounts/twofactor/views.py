@@ -45,7 +45,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     """Prove a code of the enrolled app (or a recovery code) before the console opens.
 
     A staff member without a confirmed device is never offered to enrol here, whoever they
-    are (issue 16: whoever logged in first enrolled): they are sent to their invitation."""
+    are (whoever logged in first enrolled): they are sent to their invitation."""
     user: User = request.user  # type: ignore[assignment]
     if not user.is_staff:
         raise PermissionDenied
