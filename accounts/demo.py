@@ -6,7 +6,7 @@ e-mail, one secretariat per school, a head of the collège and an académie supe
 again changes nothing but the demo passwords, which it puts back so the printed table stays
 true, and the staff's invitations, which it issues again when used up or expired.
 
-Staff enrol their second factor only through an invitation (issue 16), demo staff too: each one
+Staff enrol their second factor only through an invitation, demo staff too: each one
 without a second factor gets an invitation link, printed with the table. The token is derived
 from ``SECRET_KEY``, so every run of the same installation prints the same link until it is
 used; no second-factor secret is public.
@@ -86,7 +86,7 @@ GUARDIANS = [
     ("R009", "0910000F", "Girard", "Olivier", "", "", [("E008", 1, "pere")], ""),
     ("R010", "0910000F", "Moreau", "Camille", "+33655667788", "", [("E009", 1, "mere")], ""),
     ("R011", "0910000F", "Dupont", "Sophie", "+33698765432", "", [("E002", 1, "mere")], ""),
-    # Julien Roche: each school held another mobile, so he has two accounts to merge (issue 15).
+    # Julien Roche: each school held another mobile, so he has two accounts to merge.
     ("R012", "0750654D", "Roche", "Julien", "+33677889900", "", [("E010", 1, "pere")], "roche"),
     ("R013", "0910000F", "Roche", "Julien", "+33688990011", "", [("E011", 1, "pere")], "roche2"),
 ]

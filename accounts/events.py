@@ -40,6 +40,10 @@ class EventType:
     LOGIN_LOCKED = "login_locked"
     SIGNUP_CODE_SENT = "signup_code_sent"
     SIGNUP_BLOCKED = "signup_blocked"
+    # A reset code or link the account's own quotas refused (recovery.codes.quota_refusal).
+    RESET_CODE_HELD_COOLDOWN = "reset_code_held_cooldown"
+    RESET_CODE_HELD_HOURLY = "reset_code_held_hourly"
+    RESET_CODE_HELD_DAILY = "reset_code_held_daily"
     # The identity provider (identity/): services registered by the académie, consents, logouts.
     OIDC_CLIENT_CREATED = "oidc_client_created"
     OIDC_CLIENT_CHANGED = "oidc_client_changed"
@@ -102,6 +106,16 @@ LABELS: dict[str, Promise] = {
     EventType.LOGIN_LOCKED: _("Connexion bloquée temporairement"),
     EventType.SIGNUP_CODE_SENT: _("Code de création de compte envoyé"),
     EventType.SIGNUP_BLOCKED: _("Inscription interrompue (dates de naissance)"),
+    EventType.RESET_CODE_HELD_COOLDOWN: _(
+        "Code ou lien de nouveau mot de passe non envoyé "
+        "(redemandé aussitôt : le précédent vient de partir)"
+    ),
+    EventType.RESET_CODE_HELD_HOURLY: _(
+        "Code ou lien de nouveau mot de passe non envoyé (limite d'envois de l'heure atteinte)"
+    ),
+    EventType.RESET_CODE_HELD_DAILY: _(
+        "Code ou lien de nouveau mot de passe non envoyé (limite d'envois de la journée atteinte)"
+    ),
     EventType.OIDC_CLIENT_CREATED: _("Service connecté enregistré"),
     EventType.OIDC_CLIENT_CHANGED: _("Service connecté modifié"),
     EventType.OIDC_CLIENT_DELETED: _("Service connecté supprimé"),

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.passwords import validate_new_password
 from core.fields import IdentifierField
-from core.ratelimits import IDENTIFIER_POLICY
+from core.ratelimits import IDENTIFIER_POLICY, LOCK_SECONDS
 
 PASSWORD_MAX = 128
 
@@ -23,13 +23,11 @@ def throttled_message(wait_seconds: int) -> str:
     """Too many wrong passwords for this identifier or address: the same words whether or not
     an account exists (the login, and the current password asked again in Mon compte)."""
     if wait_seconds > IDENTIFIER_POLICY.max_delay:  # beyond any delay: a lock
-        return str(
-            _(
-                "Trop d'essais incorrects : la connexion avec cet identifiant est bloquée "
-                "pendant 15 minutes. Vous pouvez aussi choisir un nouveau mot de passe avec "
-                "« Mot de passe perdu », ce qui la débloque aussitôt."
-            )
-        )
+        return _(
+            "Trop d'essais incorrects : la connexion avec cet identifiant est bloquée "
+            "pendant %(minutes)s minutes. Vous pouvez aussi choisir un nouveau mot de passe avec "
+            "« Mot de passe perdu », ce qui la débloque aussitôt."
+        ) % {"minutes": LOCK_SECONDS // 60}
     return ngettext(
         "Trop d'essais incorrects. Patientez %(seconds)d seconde avant de réessayer.",
         "Trop d'essais incorrects. Patientez %(seconds)d secondes avant de réessayer.",

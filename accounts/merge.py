@@ -1,4 +1,4 @@
-"""Merging two accounts of one person into one (issue 15, « regroupement de comptes »).
+"""Merging two accounts of one person into one (« regroupement de comptes »).
 
 ``merge_preview`` says whether two accounts may be merged and what would move (each
 registered ``accounts.merging.Mover`` describes its part), with a fingerprint of the account to

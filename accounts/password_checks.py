@@ -23,10 +23,16 @@ def password_check_start(*, identifier: str, facts: RequestFacts) -> LoginAttemp
 
 
 def password_check_failed(
-    *, attempt: LoginAttempt, facts: RequestFacts, event_type: str, subject: User | None = None
+    *,
+    attempt: LoginAttempt,
+    facts: RequestFacts,
+    event_type: str,
+    subject: User | None = None,
+    via: str = "",
 ) -> bool:
     """Journal a wrong password and keep it counted; True when it locked the identifier
-    (journaled in the account's journal, if there is an account)."""
+    (journaled in the account's journal, if there is an account). ``via`` names the page that
+    asked for it when it is not the login (a staff invitation)."""
     account = subject
     if account is None and attempt.identifier:
         account = account_for_identifier(attempt.identifier)
@@ -36,7 +42,10 @@ def password_check_failed(
         actor=subject,
         ip_address=facts.ip_address,
         user_agent=facts.user_agent,
-        details={"identifier": attempt.identifier} if account is not None else {},
+        details={
+            **({"identifier": attempt.identifier} if account is not None else {}),
+            **({"via": via} if via else {}),
+        },
     )
     locked = attempt.failed()
     if locked:

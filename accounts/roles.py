@@ -32,7 +32,7 @@ SECRETARIAT_PERMISSIONS = [
     ("accounts", "view_auditevent"),
     ("notifications", "view_notification"),
 ]
-# A head of establishment also manages the staff of their establishment (issue 12).
+# A head of establishment also manages the staff of their establishment.
 HEAD_PERMISSIONS = [
     *SECRETARIAT_PERMISSIONS,
     ("accounts", "view_staffmember"),

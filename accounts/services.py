@@ -6,14 +6,25 @@ Names follow ``<entity>_<action>`` with keyword-only arguments; what must be tol
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.aliases import identifier_is_taken, taken_with_prefix
 from accounts.audit import audit_event_record
 from accounts.identifiers import identifier_stem, make_identifier, smallest_free_number
-from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, User
+from accounts.models import (
+    AttachmentReport,
+    AuditEvent,
+    Establishment,
+    Guardian,
+    Guardianship,
+    User,
+)
 from accounts.people import comparable_name
+from accounts.sessions import sessions_end
+from accounts.signout import deactivation_hooks
 from core.http import RequestFacts
 from core.text import canonical_email
 
@@ -110,6 +121,56 @@ def user_set_password(*, user: User, password: str, must_change: bool = False) -
     user.save(update_fields=fields)
 
 
+def guardian_records_tie(*, user: User, guardian_ids: list[int]) -> None:
+    """Tie school records that have no account yet to ``user``: through them the account gets
+    the children they are legal guardian of (``accounts.people.legal_children``). A record tied
+    to an account meanwhile raises ``GuardianAlreadyTied``, so the caller's transaction rolls
+    back and a record never moves from one account to another this way."""
+    tied = Guardian.objects.filter(pk__in=guardian_ids, account=None).update(
+        account=user, updated_at=timezone.now()
+    )
+    if tied != len(set(guardian_ids)):
+        raise GuardianAlreadyTied
+
+
+def user_deactivate(
+    *,
+    user: User,
+    actor: User,
+    facts: RequestFacts,
+    establishment: Establishment | None = None,
+    details: dict[str, Any] | None = None,
+) -> bool:
+    """Close an account: it may no longer sign in, every browser session ends, and every hook
+    the apps above registered runs (``accounts.signout``; identity's logs the person out of
+    every service by back-channel and revokes their tokens), all in one transaction.
+
+    The one way an account becomes inactive: the console's deactivate actions for families
+    (``console.actions.staff_set_active``) and for staff (``console.staff.staff_deactivate``)
+    and a superuser unticking "actif" on the account's page all call it, so none forgets an
+    effect (a merge closes the account it absorbs with the merge's own effects:
+    ``accounts.merge``). Journaled with ``actor``. False when the account was already closed:
+    the conditional UPDATE lets only one of two parallel closings do the effects."""
+    with transaction.atomic():
+        closed = User.objects.filter(pk=user.pk, is_active=True).update(is_active=False)
+        user.is_active = False
+        if not closed:
+            return False
+        audit_event_record(
+            event_type=AuditEvent.Type.ACCOUNT_DEACTIVATED,
+            subject=user,
+            actor=actor,
+            establishment=establishment,
+            ip_address=facts.ip_address,
+            user_agent=facts.user_agent,
+            details=details,
+        )
+        sessions_end(user=user)
+        for hook in deactivation_hooks():
+            hook(user)
+    return True
+
+
 def parent_account_register(
     *,
     guardian_ids: list[int],
@@ -151,11 +212,7 @@ def parent_account_register(
             password=password,
             activated=True,
         )
-        tied = Guardian.objects.filter(pk__in=guardian_ids, account=None).update(
-            account=user, updated_at=timezone.now()
-        )
-        if tied != len(rows):
-            raise GuardianAlreadyTied
+        guardian_records_tie(user=user, guardian_ids=guardian_ids)
         audit_event_record(
             event_type=AuditEvent.Type.ACCOUNT_CREATED,
             subject=user,
@@ -197,9 +254,7 @@ def parent_records_attach(
             for row in rows
         ):
             raise RecordsOfAnotherPerson
-        Guardian.objects.filter(pk__in=guardian_ids, account=None).update(
-            account=user, updated_at=timezone.now()
-        )
+        guardian_records_tie(user=user, guardian_ids=guardian_ids)
         audit_event_record(
             event_type=AuditEvent.Type.SIGNUP_RECORDS_ATTACHED,
             subject=user,

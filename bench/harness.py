@@ -65,6 +65,7 @@ def production_env(database_url: str, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "educonnect.settings",
         "SMS_BACKEND": "locmem",  # production refuses the console backend; a bench sets twilio
+        "EMAIL_CONSOLE_ALLOWED": "true",  # no e-mail is sent by the benchmarks
         **extra,
     }
 

@@ -19,22 +19,20 @@ from accounts.models import (
     Establishment,
     Guardian,
     Guardianship,
-    Student,
     User,
 )
 from accounts.passwords import validate_new_password
 from accounts.scoping import acting_establishment, visible_establishments
-from accounts.services import user_create
-from accounts.sessions import sessions_end
+from accounts.services import user_deactivate
 from core.channels import Channel
 from core.http import RequestFacts
 from core.links import absolute_url
 from core.ratelimits import login_throttle_clear
-from identity.backchannel import Reason, logout_everywhere
+from core.text import canonical_email
 from notifications.notices import notify_account
 from notifications.services import notification_send
 from recovery.channels import RECOVERY_CHANNELS
-from recovery.codes import codes_kill
+from recovery.codes import codes_kill, email_links_kill
 from recovery.deliveries.password_reset import reset_send
 from recovery.models import VerificationCode
 from recovery.passwords import password_replace
@@ -94,25 +92,24 @@ def staff_set_temporary_password(*, staff: User, user: User, ip_address: str = "
 
 
 def staff_set_active(*, staff: User, user: User, active: bool, ip_address: str = "") -> bool:
+    """Close or open a family's account again; closing is ``accounts.services.user_deactivate``
+    (sessions, services logged out, journal). Never a superuser's account."""
     if user.is_active == active or user.is_superuser:
         return False
+    establishment = acting_establishment(staff, user)
+    facts = RequestFacts(ip_address=ip_address, user_agent="")
+    if not active:
+        return user_deactivate(user=user, actor=staff, facts=facts, establishment=establishment)
     with transaction.atomic():
-        user.is_active = active
+        user.is_active = True
         user.save(update_fields=["is_active"])
         audit_event_record(
-            event_type=(
-                AuditEvent.Type.ACCOUNT_REACTIVATED
-                if active
-                else AuditEvent.Type.ACCOUNT_DEACTIVATED
-            ),
+            event_type=AuditEvent.Type.ACCOUNT_REACTIVATED,
             subject=user,
             actor=staff,
-            establishment=acting_establishment(staff, user),
+            establishment=establishment,
             ip_address=ip_address,
         )
-    if not active:
-        sessions_end(user=user)
-        logout_everywhere(user, Reason.ACCOUNT_DEACTIVATED)
     return True
 
 
@@ -174,6 +171,33 @@ def staff_change_guardian_contact(
                 "mobile_changed": old_mobile != mobile,
                 "email_changed": previous["email"] != email,
                 "sms_consent_changed": previous["accepts_sms"] != accepts_sms,
+                "codes_killed": killed,
+            },
+        )
+
+
+def staff_account_email_saved(
+    *, staff: User, user: User, previous_email: str, was_verified: bool, ip_address: str = ""
+) -> None:
+    """After the console saved an account's e-mail (a superuser's edit): when the verified
+    address is no longer the one it was, every live reset link sent to it dies, audited as a
+    change of contact, as ``staff_change_guardian_contact`` does for a mobile's codes."""
+    before = canonical_email(previous_email) if previous_email and was_verified else ""
+    after = user.email_key if user.has_verified_email else ""
+    if not before or before == after:
+        return
+    with transaction.atomic():
+        killed = email_links_kill(user_id=user.pk, now=timezone.now())
+        audit_event_record(
+            event_type=AuditEvent.Type.CONTACT_CHANGED,
+            subject=user,
+            actor=staff,
+            establishment=acting_establishment(staff, user),
+            ip_address=ip_address,
+            details={
+                "mobile_changed": False,
+                "email_changed": True,
+                "sms_consent_changed": False,
                 "codes_killed": killed,
             },
         )
@@ -333,37 +357,3 @@ def staff_unlock(*, staff: User, user: User, ip_address: str = "") -> None:
         establishment=acting_establishment(staff, user),
         ip_address=ip_address,
     )
-
-
-def students_provision(
-    *, staff: User, students: list[Student], ip_address: str = ""
-) -> list[tuple[User, str]]:
-    """Create the accounts of ``students`` who have none: the one identifier rule, a temporary
-    password each (returned once, for the letters), to be changed at the first sign-in, which
-    activates the account. Students who already have an account are left alone."""
-    created: list[tuple[User, str]] = []
-    for student in students:
-        with transaction.atomic():
-            locked = Student.objects.select_for_update().filter(pk=student.pk).first()
-            if locked is None or User.objects.filter(student_id=student.pk).exists():
-                continue
-            user = user_create(
-                kind=User.Kind.STUDENT,
-                first_name=student.first_name,
-                last_name=student.last_name,
-                password=None,
-                must_change_password=True,
-                activated=False,
-                student_id=student.pk,
-            )
-            audit_event_record(
-                event_type=AuditEvent.Type.ACCOUNT_CREATED,
-                subject=user,
-                actor=staff,
-                establishment=student.establishment,
-                ip_address=ip_address,
-                details={"via": "console", "student": student.pk},
-            )
-            password = staff_set_temporary_password(staff=staff, user=user, ip_address=ip_address)
-        created.append((user, password))
-    return created

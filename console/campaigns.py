@@ -1,7 +1,7 @@
 """Forced password renewal campaigns: who they concern, starting one, and its progress.
 
 An académie administrator asks that every account of some establishments (or all) whose
-password was last set before a date set a new one at next login (issue 14: after the stolen
+password was last set before a date set a new one at next login (after the stolen
 student accounts of March 2024, EduConnect did this for every account not changed since 26
 March). The accounts are marked in one UPDATE, whatever their number; the login then goes
 through the forced change temporary passwords already use (accounts/middleware.py).

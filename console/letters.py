@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Establishment, User
@@ -18,6 +19,12 @@ class Letter:
     password: str
     schools: list[Establishment] = field(default_factory=list)
 
+    @property
+    def for_parent(self) -> bool:
+        """A parent's letter also says how to stay recoverable: many a parent registered at
+        the counter has neither a mobile nor an e-mail the portal could send a code to."""
+        return self.user.kind == User.Kind.PARENT
+
 
 def account_schools(user: User) -> list[Establishment]:
     """The establishments an account belongs to: a student's school, a parent's children's."""
@@ -29,11 +36,13 @@ def account_schools(user: User) -> list[Establishment]:
     )
 
 
-def letters_context(letters: list[Letter]) -> dict[str, object]:
+def letters_context(letters: list[Letter], *, back_to: str = "accounts_user") -> dict[str, object]:
+    """``back_to``: the console list the page links back to (``app_model``)."""
     today: dt.date = timezone.localdate()
     return {
         "letters": letters,
         "count": len(letters),
         "login_url": absolute_url("accounts:login"),
+        "back_url": reverse(f"admin:{back_to}_changelist"),
         "today": today,
     }

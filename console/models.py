@@ -11,7 +11,7 @@ from accounts.models import Establishment
 
 class RenewalCampaign(models.Model):
     """ "Every account of these establishments (or all) whose password was last set before
-    ``cutoff_at`` must set a new one at next login" (issue 14, after the March 2024 wave of
+    ``cutoff_at`` must set a new one at next login" (after the March 2024 wave of
     stolen student accounts). The accounts it marked point at it (``User.renewal_campaign``)."""
 
     class Kinds(models.TextChoices):

@@ -1,11 +1,11 @@
-"""Staff managed from the console (issue 12): create, invite (which resets a second factor),
+"""Staff managed from the console: create, invite (which resets a second factor),
 deactivate, reactivate.
 
 An académie administrator (superuser) manages every staff member; a head of establishment
 manages the secretariat and vie-scolaire members whose every establishment is one they head.
 Every write runs in one transaction and is audited with the actor.
 
-Invitations are the only way to enrol a second factor (issue 16). Re-inviting someone who has
+Invitations are the only way to enrol a second factor. Re-inviting someone who has
 one is how it is reset, and the reset happens when the invitation is issued, not when the new
 app is confirmed: an administrator resets a device because a phone was lost or stolen, or the
 person left, and the old device must stop opening the console at once (django-otp refuses a
@@ -27,8 +27,7 @@ from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Establishment, StaffMembership, User
 from accounts.roles import ensure_role_group
 from accounts.scoping import headed_establishments
-from accounts.services import user_create
-from accounts.sessions import sessions_end
+from accounts.services import user_create, user_deactivate
 from accounts.twofactor.devices import devices_delete
 from accounts.twofactor.invitations import invitation_issue, invitations_revoke, lifetime_hours
 from core.channels import Channel
@@ -37,7 +36,7 @@ from core.links import absolute_url
 from core.text import canonical_email
 from notifications.services import notification_send
 
-# What a head may give: the roles below theirs (issue 12); heads are named by the académie.
+# What a head may give: the roles below theirs; heads are named by the académie.
 HEAD_ASSIGNABLE_ROLES = (StaffMembership.Role.SECRETARIAT, StaffMembership.Role.VIE_SCOLAIRE)
 NO_FACTS = RequestFacts(ip_address="", user_agent="")
 
@@ -233,28 +232,23 @@ def _invite(*, actor: User | None, member: User, facts: RequestFacts) -> StaffIn
 
 
 def staff_deactivate(*, actor: User, member: User, facts: RequestFacts) -> bool:
-    """Close a staff account: no sign-in, every session ended, live invitations revoked.
+    """Close a staff account (``accounts.services.user_deactivate``: no sign-in, every session
+    ended, the services signed into logged out) and revoke its live invitations.
     False when it was already closed. An académie administrator's account is closed from
     the server, not from the console."""
     if not may_manage(actor, member) or member.is_superuser:
         raise StaffNotAllowed
-    if not member.is_active:
-        return False
     with transaction.atomic():
-        member.is_active = False
-        member.save(update_fields=["is_active"])
-        invitations_revoke(user=member, now=timezone.now())
-        audit_event_record(
-            event_type=AuditEvent.Type.ACCOUNT_DEACTIVATED,
-            subject=member,
+        closed = user_deactivate(
+            user=member,
             actor=actor,
+            facts=facts,
             establishment=_establishment_of(member, actor),
-            ip_address=facts.ip_address,
-            user_agent=facts.user_agent,
             details={"via": "console"},
         )
-        sessions_end(user=member)
-    return True
+        if closed:
+            invitations_revoke(user=member, now=timezone.now())
+    return closed
 
 
 @transaction.atomic

@@ -16,7 +16,8 @@ def normalize_ip(value: str) -> str | None:
 
     Accepts what proxies write in ``X-Forwarded-For``: a bare address, an IPv4 address with a
     port (``1.2.3.4:5678``), a bracketed IPv6 address with or without a port
-    (``[2001:db8::1]:443``). An IPv4-mapped IPv6 address is the IPv4 address it maps.
+    (``[2001:db8::1]:443``). An IPv4-mapped IPv6 address is the IPv4 address it maps; a scoped
+    one (``fe80::1%eth0``) is the address without its zone.
     """
     text = (value or "").strip()
     if text.startswith("["):
@@ -27,8 +28,11 @@ def normalize_ip(value: str) -> str | None:
         address = ipaddress.ip_address(text)
     except ValueError:
         return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif address.scope_id is not None:  # "fe80::1%eth0": the zone is local to the proxy,
+            address = ipaddress.IPv6Address(int(address))  # and PostgreSQL's inet refuses it
     return str(address)
 
 

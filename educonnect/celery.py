@@ -5,7 +5,7 @@ Tasks are ``DjangoTask``s so callers enqueue with ``delay_on_commit``.
 Database connections in the worker follow Django's request rules rather than Celery's: Celery's
 Django fix-up closes every connection before and after each task (unless ``DB_REUSE_MAX`` is
 set), which cost each password reset two new PostgreSQL connections, a backend fork each and
-about 22 ms of PostgreSQL CPU (issue 17, bench/peer.py). Here the fix-up's closing is turned
+about 22 ms of PostgreSQL CPU (bench/peer.py). Here the fix-up's closing is turned
 off and each task starts and ends with ``close_old_connections()``, as each HTTP request does:
 a connection lives ``CONN_MAX_AGE`` seconds, is checked before reuse (``CONN_HEALTH_CHECKS``)
 and is dropped after any error that left it unusable, so a PostgreSQL restart costs the next

@@ -433,8 +433,18 @@ def _email_settings(url: str) -> dict[str, object]:
 
 
 EMAIL_URL = env_secret("EMAIL_URL")
+# Without EMAIL_URL every e-mail, reset and invitation links included, is printed to stdout
+# (and the outbox): refused with DEBUG off, as the console SMS is, unless a demonstration says
+# so (a demonstration that allows the console SMS allows the console e-mail by default).
+EMAIL_CONSOLE_ALLOWED = env_bool("EMAIL_CONSOLE_ALLOWED", default=SMS_CONSOLE_ALLOWED)
 if EMAIL_URL:
     globals().update(_email_settings(EMAIL_URL))
+elif not DEBUG and not EMAIL_CONSOLE_ALLOWED:
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not set with DEBUG off: every e-mail, reset and invitation links "
+        "included, would be printed to the log. Set EMAIL_URL=smtp://…, or "
+        "EMAIL_CONSOLE_ALLOWED=true for a demonstration that sends no real e-mail."
+    )
 else:
     EMAIL_BACKEND = "notifications.backends.email.ConsoleOutboxEmailBackend"
 DEFAULT_FROM_EMAIL = env_str(
@@ -453,6 +463,9 @@ ROSTER_UPLOAD_MAX_BYTES = env_int("ROSTER_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, m
 # Every request body, uploads included, is refused above this (educonnect/middleware.py):
 # room for the four files of one roster import.
 REQUEST_BODY_MAX_BYTES = 4 * ROSTER_UPLOAD_MAX_BYTES + 1024 * 1024
+# Bytes read from one file once unpacked (a ZIP member, a decompressed stream): a zip bomb stops
+# here. A large académie's export, read by the bulk import command, is about 100 MB.
+ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)
 # XML elements read from one file (a large lycée's export holds a few hundred thousand).
 ROSTER_IMPORT_MAX_ELEMENTS = env_int("ROSTER_IMPORT_MAX_ELEMENTS", 2_000_000, minimum=1000)
 # Uploads staged between the dry run and its application are deleted after this long.

@@ -10,6 +10,7 @@ class FranceConnectConfig(AppConfig):
     verbose_name = _("FranceConnect")
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: these modules import models.
         from accounts.merging import register_mover
         from franceconnect.services import LinkMover
 

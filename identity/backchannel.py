@@ -4,8 +4,9 @@ service holding something live for them is told, by a signed logout token that t
 delivers with retries (``identity.tasks``), and their access and refresh tokens die at once.
 
 ``logout_everywhere`` is the one entry point. Django's ``user_logged_out`` signal calls it for
-the portal's own logout (and for RP-initiated logout); the password, session and deactivation
-services call it directly (docs/IDENTITY.md lists the call sites).
+the portal's own logout (and for RP-initiated logout); the password and session services call
+it directly, and ``accounts.services.user_deactivate`` (every closing of an account) through
+the hook ``IdentityConfig.ready`` registers (docs/IDENTITY.md lists the call sites).
 """
 
 from __future__ import annotations
@@ -115,3 +116,8 @@ def on_user_logged_out(sender: Any, request: HttpRequest | None, user: Any, **kw
     """Receiver of ``django.contrib.auth.signals.user_logged_out``."""
     if isinstance(user, User):
         logout_everywhere(user, Reason.LOGOUT)
+
+
+def on_account_deactivated(user: User) -> None:
+    """The hook ``accounts.services.user_deactivate`` calls (``accounts.signout``)."""
+    logout_everywhere(user, Reason.ACCOUNT_DEACTIVATED)

@@ -30,6 +30,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749.errors import ConsentRequired, LoginRequired, OAuth2Error
 
 from accounts.models import User
+from core.converters import parse_database_id
 from core.http import client_ip
 from core.ratelimits import consume, consume_or_429
 from identity import keys, services
@@ -225,10 +226,10 @@ def connected_services(request: HttpRequest) -> HttpResponse:
     """Mon compte › Services connectés: the services used, and "retirer l'accès"."""
     user: User = request.user  # type: ignore[assignment]
     if request.method == "POST":
-        raw = request.POST.get("client", "")
-        if not raw.isdigit() or len(raw) > 18:
+        client_id = parse_database_id(request.POST.get("client", ""))
+        if client_id is None:
             return render(request, "400.html", status=HTTPStatus.BAD_REQUEST)
-        if services.consent_withdraw(user=user, client_id=int(raw), ip_address=client_ip(request)):
+        if services.consent_withdraw(user=user, client_id=client_id, ip_address=client_ip(request)):
             messages.success(request, _("L'accès de ce service a été retiré."))
         return redirect("identity:connected_services")
     rows = services.connected_services(user)

@@ -21,7 +21,7 @@ from accounts.models import AuditEvent, Guardianship, Student, User
 from accounts.password_checks import password_check_failed, password_check_start
 from core.converters import parse_database_id
 from core.http import request_facts
-from core.ratelimits import consume_or_429
+from core.ratelimits import LOCK_SECONDS, consume_or_429
 from core.text import canonical_email
 from myaccount import selectors, services
 from myaccount.forms import (
@@ -102,9 +102,10 @@ def _signed_out_for_wrong_passwords(request: HttpRequest) -> HttpResponse:
         request,
         _(
             "Trop de mots de passe actuels incorrects : par sécurité, vous avez été "
-            "déconnecté(e) et la connexion est bloquée pendant 15 minutes. Vous pouvez choisir "
-            "un nouveau mot de passe avec « Mot de passe perdu »."
-        ),
+            "déconnecté(e) et la connexion est bloquée pendant %(minutes)s minutes. Vous pouvez "
+            "choisir un nouveau mot de passe avec « Mot de passe perdu »."
+        )
+        % {"minutes": LOCK_SECONDS // 60},
     )
     return redirect("accounts:login")
 

@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Envois SMS et e-mail")
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: these modules import models.
         from accounts.known_devices import register_alert_sender
         from notifications.alerts import new_device_notify
 

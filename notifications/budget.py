@@ -5,7 +5,7 @@ The per-destination budgets are counted on the notification log itself (an index
 destination and time serves them; there are at most the budget's few rows to read). The global
 budget, whose rows grow with all traffic, is counted in the cache (Redis in production, shared
 by every web process and worker) in one counter per channel, category and minute: a check reads
-the 61 counters of the last hour in one round trip, whatever the traffic (issue 17: counting
+the 61 counters of the last hour in one round trip, whatever the traffic (counting
 the last hour's rows read about 1,700 rows per message at the start-of-year rate). A counter is
 incremented *before* the comparison and given back when the message is blocked, so parallel
 requests cannot all pass the last place. The whole minute an hour ago still counts, so the

@@ -10,6 +10,7 @@ attempt whose answer was lost.
 from __future__ import annotations
 
 import logging
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -137,8 +138,6 @@ def _send(notification: Notification, message: dict[str, str]) -> str:
 
 
 def _send_email(notification: Notification, message: dict[str, str]) -> str:
-    import smtplib
-
     reply_to = [settings.EMAIL_REPLY_TO] if settings.EMAIL_REPLY_TO else None
     # A stable Message-ID lets a receiving server drop the repeat of a lost-answer attempt.
     message_id = f"<{idempotency_key(notification)}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"

@@ -1,7 +1,7 @@
 """Rendering messages from templates, twice: for sending, and redacted for the log.
 
 SMS are ``templates/sms/<name>.txt``; e-mails are ``templates/emails/<name>-subject.txt``,
-``-body.txt`` and ``-body.html`` (STYLE.md). Secrets (codes, link tokens) are passed apart from
+``-body.txt`` and ``-body.html``. Secrets (codes, link tokens) are passed apart from
 the rest of the context so the logged copy can show ``••••••`` in their place.
 """
 

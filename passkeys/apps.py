@@ -7,6 +7,7 @@ class PasskeysConfig(AppConfig):
     verbose_name = _("Clés d'accès")
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: these modules import models.
         from accounts.merging import register_mover
         from passkeys.merging import PasskeyMover
 

@@ -41,7 +41,7 @@ class PasskeyCredential(Device):  # type: ignore[misc]  # django-otp ships no ty
     factor with django-otp's own ``otp_login`` and ``is_verified()``. ``confirmed`` (django-otp's
     "usable as a second factor") is true only for a passkey a staff member added while already
     verified with their existing factor: a passkey added by anyone else, or moved by a merge,
-    is a way to log in, never a second factor (no trust on first use, issue 16).
+    is a way to log in, never a second factor (no trust on first use).
     """
 
     confirmed: models.BooleanField[bool, bool] = models.BooleanField(

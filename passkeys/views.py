@@ -61,9 +61,9 @@ def _error(error: PasskeyError) -> JsonResponse:
         return _message(throttled_message(error.wait_seconds), HTTPStatus.TOO_MANY_REQUESTS)
     if isinstance(error, ChallengeMissing):
         text = _(
-            "La demande a expiré ou a déjà servi (elle vaut 5 minutes). Réessayez : votre "
-            "navigateur vous demandera de nouveau votre clé d'accès."
-        )
+            "La demande a expiré ou a déjà servi (elle vaut %(minutes)s minutes). Réessayez : "
+            "votre navigateur vous demandera de nouveau votre clé d'accès."
+        ) % {"minutes": int(ceremonies.CHALLENGE_LIFETIME.total_seconds() // 60)}
     elif isinstance(error, ResponseMalformed):
         text = _("La réponse de votre navigateur est illisible. Réessayez.")
     elif isinstance(error, CredentialRefused):
@@ -202,7 +202,7 @@ def _list_page(
 
 def _adds_second_factor(request: HttpRequest) -> bool:
     """A staff member already verified with their existing factor in this session: the
-    passkey they add now may be their second factor (never on first use, issue 16)."""
+    passkey they add now may be their second factor (never on first use)."""
     user = _user(request)
     return bool(user.is_staff and user.is_verified())  # type: ignore[attr-defined]
 

@@ -7,6 +7,7 @@ class RecoveryConfig(AppConfig):
     verbose_name = _("Récupération de compte")
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: these modules import models.
         from recovery.receivers import mobiles_replaced_by_import
         from roster.signals import mobiles_replaced
 

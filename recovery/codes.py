@@ -42,6 +42,10 @@ LINK_TOKEN_MIN_LENGTH = 40  # token_urlsafe(32) gives 43 characters
 RESEND_COOLDOWN = timedelta(seconds=60)
 MAX_CODES_PER_HOUR = 3
 MAX_CODES_PER_DAY = 10
+# Why a new code is refused (``quota_refusal``), as the journal tells the secretariat.
+COOLDOWN = "cooldown"
+HOURLY_QUOTA = "hourly_quota"
+DAILY_QUOTA = "daily_quota"
 
 
 def lifetimes() -> dict[str, int]:
@@ -84,10 +88,13 @@ def matches(code: VerificationCode, candidate: str) -> bool:
     return found
 
 
-def _under_counts(sent_at: list[datetime], *, now: datetime) -> bool:
-    last_hour = [at for at in sent_at if at >= now - timedelta(hours=1)]
-    last_day = [at for at in sent_at if at >= now - timedelta(days=1)]
-    return len(last_hour) < MAX_CODES_PER_HOUR and len(last_day) < MAX_CODES_PER_DAY
+def _count_refusal(sent_at: list[datetime], *, now: datetime) -> str | None:
+    """The count a new code would go over (HOURLY_QUOTA, DAILY_QUOTA), or None."""
+    if len([at for at in sent_at if at >= now - timedelta(hours=1)]) >= MAX_CODES_PER_HOUR:
+        return HOURLY_QUOTA
+    if len([at for at in sent_at if at >= now - timedelta(days=1)]) >= MAX_CODES_PER_DAY:
+        return DAILY_QUOTA
+    return None
 
 
 def within_quota(sent_at: Iterable[datetime], *, now: datetime) -> bool:
@@ -95,11 +102,12 @@ def within_quota(sent_at: Iterable[datetime], *, now: datetime) -> bool:
     sent = list(sent_at)
     if sent and now - max(sent) < RESEND_COOLDOWN:
         return False
-    return _under_counts(sent, now=now)
+    return _count_refusal(sent, now=now) is None
 
 
-def may_issue(*, user_id: int, purpose: str, destination: str, now: datetime) -> bool:
-    """Whether ``user_id`` may get a new code for ``purpose`` sent to ``destination``.
+def quota_refusal(*, user_id: int, purpose: str, destination: str, now: datetime) -> str | None:
+    """Why ``user_id`` may not get a new code for ``purpose`` sent to ``destination``
+    (COOLDOWN, HOURLY_QUOTA, DAILY_QUOTA), or None when it may.
 
     The cool-down keys on the account *and* the destination, so a number the school has just
     corrected gets its code at once; the hourly and daily quotas count the account's codes to
@@ -111,8 +119,14 @@ def may_issue(*, user_id: int, purpose: str, destination: str, now: datetime) ->
     )
     to_here = [at for at, where in rows if where == destination]
     if to_here and now - max(to_here) < RESEND_COOLDOWN:
-        return False
-    return _under_counts([at for at, _where in rows], now=now)
+        return COOLDOWN
+    return _count_refusal([at for at, _where in rows], now=now)
+
+
+def may_issue(*, user_id: int, purpose: str, destination: str, now: datetime) -> bool:
+    """Whether ``user_id`` may get a new code for ``purpose`` sent to ``destination``."""
+    refusal = quota_refusal(user_id=user_id, purpose=purpose, destination=destination, now=now)
+    return refusal is None
 
 
 def code_issue(
@@ -147,6 +161,21 @@ def code_issue(
 def codes_kill(*, codes: QuerySet[VerificationCode], now: datetime) -> int:
     """Make live codes and links unusable (a destination changed, a password set elsewhere)."""
     return codes.filter(consumed_at=None).update(consumed_at=now)
+
+
+def email_links_kill(*, user_id: int, now: datetime) -> int:
+    """Kill the account's live reset links sent by e-mail: its verified address changed.
+
+    A reset link by e-mail goes only to the verified address (``recovery.channels``), so once
+    that address is replaced or no longer verified every live one went to an address that no
+    longer proves the account; a changed address is a new authenticator (NIST SP 800-63B), as
+    a changed mobile is for the codes it received."""
+    return codes_kill(
+        codes=VerificationCode.objects.filter(
+            user_id=user_id, purpose=VerificationCode.Purpose.PASSWORD_RESET, channel=Channel.EMAIL
+        ),
+        now=now,
+    )
 
 
 def recent_codes(candidates: QuerySet[VerificationCode]) -> list[VerificationCode]:

@@ -18,6 +18,13 @@ def test_public_pages_need_no_login(client: Client, name: str) -> None:
     assert 'lang="fr"' in response.content.decode()
 
 
+def test_the_home_page_links_to_both_lost_identifier_and_lost_password(client: Client) -> None:
+    html = client.get(reverse("home")).content.decode()
+    section = html.split("Identifiant ou mot de passe perdu ?")[1].split("<h2")[0]
+    assert f'href="{reverse("recovery:forgot_identifier")}"' in section
+    assert f'href="{reverse("recovery:forgot_password")}"' in section
+
+
 def test_an_unknown_page_gets_a_french_404(client: Client) -> None:
     response = client.get("/cette-page-n-existe-pas/")
     assert response.status_code == HTTPStatus.NOT_FOUND

@@ -38,6 +38,7 @@ def _bare_environment(var_dir: Path, **variables: str) -> dict[str, str]:
 
 def _production_environment(var_dir: Path, **variables: str) -> dict[str, str]:
     variables.setdefault("SMS_BACKEND", "locmem")  # the console backend is refused there
+    variables.setdefault("EMAIL_URL", "smtp://mail.exemple.fr:25")  # and so is the console e-mail
     return _bare_environment(
         var_dir,
         SECRET_KEY=secrets.token_urlsafe(45),  # 60 characters
@@ -239,6 +240,38 @@ def test_it_prints_codes_in_production_only_when_told_explicitly(tmp_path: Path)
     values = _settings_in_subprocess(environment, "DEBUG", "SMS_BACKEND")
 
     assert values == {"DEBUG": False, "SMS_BACKEND": "console"}
+
+
+def test_it_refuses_to_print_links_to_the_log_in_production(tmp_path: Path) -> None:
+    environment = _production_environment(tmp_path)
+    environment.pop("EMAIL_URL")  # forgotten: e-mails would go to the console
+    result = subprocess.run(
+        [sys.executable, "-c", "import educonnect.settings"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "EMAIL_CONSOLE_ALLOWED" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "allowed", [{"EMAIL_CONSOLE_ALLOWED": "true"}, {"SMS_CONSOLE_ALLOWED": "true"}]
+)
+def test_a_demonstration_prints_e_mails_in_production_only_when_told(
+    tmp_path: Path, allowed: dict[str, str]
+) -> None:
+    environment = _production_environment(tmp_path, **allowed)
+    environment.pop("EMAIL_URL")
+    values = _settings_in_subprocess(environment, "DEBUG", "EMAIL_BACKEND")
+
+    assert values == {
+        "DEBUG": False,
+        "EMAIL_BACKEND": "notifications.backends.email.ConsoleOutboxEmailBackend",
+    }
 
 
 def test_it_refuses_debug_off_without_a_secret_key(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Two-factor authentication for staff (DESIGN §4): TOTP apps, with single-use recovery codes.
+"""Two-factor authentication for staff: TOTP apps, with single-use recovery codes.
 
 Built on django-otp. A device is only ever written confirmed: while a staff member enrols
 (through an invitation, ``accounts.twofactor.invitations``), the secret being enrolled lives in

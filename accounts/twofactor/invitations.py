@@ -1,4 +1,4 @@
-"""Staff invitations: the only way into enrolling a second factor (issue 16, DESIGN §4).
+"""Staff invitations: the only way into enrolling a second factor, given out of band.
 
 An invitation is a single-use link valid 72 hours, sent to the staff member's own address or
 printed by the administrator who created them. The token carries 256 random bits and only its
@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from accounts.models import StaffInvitation, User
 from core.crypto import keyed_digest, keyed_digests
 
-# 72 hours: what the invitation e-mail and the console announce (issue 12).
+# 72 hours: what the invitation e-mail and the console announce.
 INVITATION_LIFETIME = timedelta(hours=72)
 HASH_PURPOSE = "educonnect.accounts.staff_invitation"
 TOKEN_BYTES = 32
@@ -44,7 +44,7 @@ def invitation_issue(
     the row and the token, which exists nowhere else and must be sent or shown at once.
 
     ``email`` is where the link is sent ("" when it is only printed): changing the person's
-    address kills the link (DESIGN §4, a link is bound to its destination). ``token`` is only
+    address kills the link (a link is bound to its destination). ``token`` is only
     for the demo data, which prints the same link on every run.
     """
     token = token or new_invitation_token()

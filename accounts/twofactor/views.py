@@ -22,6 +22,10 @@ from accounts.twofactor import invitations
 from accounts.twofactor.forms import TokenForm
 from core.http import client_ip, user_agent
 from core.links import safe_next
+from core.ratelimits import AttemptLimit
+
+# Ten wrong codes per staff member in 15 minutes, whichever browser or address they come from.
+STAFF_CODE_TRIES = AttemptLimit(name="staff-second-factor", limit=10, window_seconds=15 * 60)
 
 
 def _next(request: HttpRequest) -> str:
@@ -45,7 +49,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     """Prove a code of the enrolled app (or a recovery code) before the console opens.
 
     A staff member without a confirmed device is never offered to enrol here, whoever they
-    are (issue 16: whoever logged in first enrolled): they are sent to their invitation."""
+    are (whoever logged in first enrolled): they are sent to their invitation."""
     user: User = request.user  # type: ignore[assignment]
     if not user.is_staff:
         raise PermissionDenied
@@ -58,14 +62,28 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         )
     form = TokenForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # The try is taken before the code is compared: parallel posts cannot all pass one
+        # reading of django-otp's own throttle (a read, then a save, of the device row).
+        if STAFF_CODE_TRIES.reserve(str(user.pk)) is None:
+            form.add_error(
+                "token",
+                _("Trop de codes incorrects : réessayez dans %(minutes)s minutes.")
+                % {"minutes": STAFF_CODE_TRIES.window_seconds // 60},
+            )
+            return _verify_page(request, user, form, HTTPStatus.TOO_MANY_REQUESTS)
         device = twofactor.verify(user=user, token=form.cleaned_data["token"])
         if device is not None:
+            STAFF_CODE_TRIES.clear(str(user.pk))
             otp_login(request, device)
             _audit(request, AuditEvent.Type.TWO_FACTOR_SUCCEEDED)
             return HttpResponseRedirect(_next(request))
         _audit(request, AuditEvent.Type.TWO_FACTOR_FAILED)
         form.add_error("token", _("Code incorrect ou expiré. Réessayez avec le code affiché."))
     status = HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
+    return _verify_page(request, user, form, status)
+
+
+def _verify_page(request: HttpRequest, user: User, form: TokenForm, status: int) -> HttpResponse:
     context = {
         "form": form,
         "next": _next(request),

@@ -66,3 +66,29 @@ class EstablishmentFilter(admin.SimpleListFilter):
         if value in allowed:
             return queryset.filter(**{f"{self.field_path}__pk": value})
         return queryset
+
+
+class AccountFilter(admin.SimpleListFilter):
+    """ "Every student (or guardian) without an account": the list to select before creating
+    accounts."""
+
+    title = _("compte")
+    parameter_name = "compte"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("sans", _("sans compte")), ("avec", _("avec un compte"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "sans":
+            return queryset.filter(account__isnull=True)
+        if self.value() == "avec":
+            return queryset.filter(account__isnull=False)
+        return queryset
+
+
+class ProvisionsAccounts:
+    """The ``provision`` permission of the actions creating accounts from school records (a
+    student's, a guardian's): staff who may change accounts, on the records their list shows."""
+
+    def has_provision_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("accounts.change_user"))

@@ -20,7 +20,7 @@ from accounts.models import Establishment
 from console import campaigns
 from console.admin.base import staff_of
 from console.models import RenewalCampaign
-from core.converters import MAX_DATABASE_ID
+from core.converters import parse_database_id
 from core.http import request_facts
 
 
@@ -157,9 +157,10 @@ class RenewalCampaignAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         """A campaign's progress: changed / still to change, in all and per establishment."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        if not object_id.isdigit() or int(object_id) > MAX_DATABASE_ID:
+        pk = parse_database_id(object_id)
+        if pk is None:
             raise Http404
-        campaign = get_object_or_404(self.get_queryset(request), pk=int(object_id))
+        campaign = get_object_or_404(self.get_queryset(request), pk=pk)
         totals, rows = campaigns.progress(campaign)
         context = {
             **self.admin_site.each_context(request),

@@ -1,4 +1,4 @@
-"""Staff in the console (issue 12): the académie administrator sees every staff member, a head
+"""Staff in the console: the académie administrator sees every staff member, a head
 the staff of the establishments they head, anyone else nobody. Creating a member sends their
 invitation; the actions re-invite (which resets the second factor), deactivate and
 reactivate. The writes are ``console.staff``'s; each is audited there."""

@@ -11,8 +11,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Guardianship, Student
-from console import actions
-from console.admin.base import EstablishmentFilter, EstablishmentScopedAdmin, staff_of
+from console import provisioning
+from console.admin.base import (
+    AccountFilter,
+    EstablishmentFilter,
+    EstablishmentScopedAdmin,
+    ProvisionsAccounts,
+    staff_of,
+)
 from console.letters import Letter, account_schools, letters_context
 from console.search import people_filter
 from core.http import client_ip
@@ -33,25 +39,8 @@ class GuardianshipInline(admin.TabularInline):  # type: ignore[type-arg]
         return bool(request.user.is_superuser)
 
 
-class AccountFilter(admin.SimpleListFilter):
-    """ "Every student without an account": the list to select before creating accounts."""
-
-    title = _("compte")
-    parameter_name = "compte"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("sans", _("sans compte")), ("avec", _("avec un compte"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        if self.value() == "sans":
-            return queryset.filter(account__isnull=True)
-        if self.value() == "avec":
-            return queryset.filter(account__isnull=False)
-        return queryset
-
-
 @admin.register(Student)
-class StudentAdmin(EstablishmentScopedAdmin):
+class StudentAdmin(ProvisionsAccounts, EstablishmentScopedAdmin):
     list_display = [
         "last_name",
         "first_name",
@@ -70,9 +59,6 @@ class StudentAdmin(EstablishmentScopedAdmin):
     def has_account(self, obj: Student) -> bool:
         return hasattr(obj, "account")
 
-    def has_provision_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("accounts.change_user"))
-
     @admin.action(
         description=_("Créer les comptes des élèves sélectionnés et imprimer leurs courriers"),
         permissions=["provision"],
@@ -83,7 +69,7 @@ class StudentAdmin(EstablishmentScopedAdmin):
             .select_related("establishment")
             .order_by("class_name", "last_name", "first_name")
         )
-        created = actions.students_provision(
+        created = provisioning.students_provision(
             staff=staff_of(request), students=students, ip_address=client_ip(request)
         )
         letters = [

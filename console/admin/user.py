@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, User
-from accounts.scoping import visible_establishments, visible_events
+from accounts.scoping import acting_establishment, visible_establishments, visible_events
+from accounts.services import user_deactivate
 from console import actions
 from console.admin.base import notifications_seen_by, staff_of
 from console.admin.user_merge import merge_view
@@ -25,7 +26,7 @@ from console.letters import Letter, account_schools, letters_context
 from console.merging import may_merge_accounts
 from console.search import people_filter, phone_query
 from core.channels import Channel
-from core.http import client_ip
+from core.http import client_ip, request_facts
 from core.ratelimits import login_is_locked
 from core.text import canonical_email
 from notifications.models import Notification
@@ -106,9 +107,31 @@ class UserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         """Only a superuser edits these fields; an e-mail written here gets its lookup key
-        like every other (``accounts.services.user_email_set``)."""
+        like every other (``accounts.services.user_email_set``), a verified address replaced
+        here loses its live reset links (``console.actions``), and unticking "actif" closes the
+        account as the deactivate actions do (``accounts.services.user_deactivate``: sessions,
+        the services signed into, the journal), in the admin's transaction."""
         obj.email_key = canonical_email(obj.email) if obj.email else ""
+        closing = change and "is_active" in form.changed_data and not obj.is_active
+        if closing:
+            obj.is_active = True  # the other fields first; the closing is user_deactivate's
         super().save_model(request, obj, form, change)
+        if change:
+            actions.staff_account_email_saved(
+                staff=staff_of(request),
+                user=obj,
+                previous_email=form.initial.get("email") or "",
+                was_verified=form.initial.get("email_verified_at") is not None,
+                ip_address=client_ip(request),
+            )
+        if closing:
+            user_deactivate(
+                user=obj,
+                actor=staff_of(request),
+                facts=request_facts(request),
+                establishment=acting_establishment(staff_of(request), obj),
+                details={"via": "account_page"},
+            )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if not request.user.is_superuser:

@@ -22,11 +22,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, StaffInvitation, User
+from accounts.password_checks import password_check_failed, password_check_start
 from accounts.twofactor.devices import device_enrol, new_totp_key, provisioning, totp_match
 from accounts.twofactor.invitations import TOKEN_MAX_LENGTH, invitation_consume, invitation_lookup
 from core.channels import Channel
 from core.http import RequestFacts
-from core.ratelimits import login_failure_record, login_throttle_clear, login_wait_seconds
 from notifications.services import notification_send
 from recovery.passwords import password_replace
 
@@ -150,19 +150,21 @@ class StaffEnrolmentFlow:
         link cannot be used to guess it faster than the login page allows."""
         state, invitation = self.resume(Step.PASSWORD)
         user = invitation.user
-        if wait := login_wait_seconds(identifier=user.identifier, ip=facts.ip_address):
-            raise PasswordThrottled(wait)
+        # The try is taken before the comparison (accounts.password_checks), so parallel posts
+        # of the link cannot all pass one reading of the count.
+        attempt = password_check_start(identifier=user.identifier, facts=facts)
+        if attempt.is_refused:
+            raise PasswordThrottled(attempt.wait_seconds)
         if not user.check_password(password):
-            login_failure_record(identifier=user.identifier, ip=facts.ip_address)
-            audit_event_record(
+            password_check_failed(
+                attempt=attempt,
+                facts=facts,
                 event_type=AuditEvent.Type.LOGIN_FAILED,
                 subject=user,
-                ip_address=facts.ip_address,
-                user_agent=facts.user_agent,
-                details={"via": "staff_invitation"},
+                via="staff_invitation",
             )
             raise PasswordIncorrect
-        login_throttle_clear(identifier=user.identifier)
+        attempt.succeeded()
         self._to_app(state)
 
     def _to_app(self, state: dict[str, Any]) -> None:

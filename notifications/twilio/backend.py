@@ -3,7 +3,7 @@ request and the provider's answers sorted into transient and permanent failures.
 
 The SDK client and its HTTP session are kept per thread (a worker thread sends one message at a
 time) and reused from one message to the next, so a message costs no new TCP/TLS connection:
-a new client per message opened one each time (issue 17). The idempotency key is set on the
+a new client per message opened one each time. The idempotency key is set on the
 thread's client for each message.
 """
 

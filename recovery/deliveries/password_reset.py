@@ -24,6 +24,12 @@ from recovery.channels import RecoveryChannel, other_channels, recovery_channel
 from recovery.models import VerificationCode
 
 PURPOSE = VerificationCode.Purpose.PASSWORD_RESET
+# What the journal says when the account's quotas refuse a code (the family's page is the same).
+HELD_EVENTS = {
+    codes.COOLDOWN: AuditEvent.Type.RESET_CODE_HELD_COOLDOWN,
+    codes.HOURLY_QUOTA: AuditEvent.Type.RESET_CODE_HELD_HOURLY,
+    codes.DAILY_QUOTA: AuditEvent.Type.RESET_CODE_HELD_DAILY,
+}
 
 
 def usable_user(identifier: str) -> User | None:
@@ -45,7 +51,9 @@ def password_reset_deliver(*, identifier: str, channel: str, ip_address: str = "
     if user is None or way is None:
         return False
     with transaction.atomic(savepoint=False):  # one transaction with the caller's, if any
-        sent = reset_send(user=user, way=way, as_code=way.sends_code, now=timezone.now())
+        sent = reset_send(
+            user=user, way=way, as_code=way.sends_code, now=timezone.now(), ip_address=ip_address
+        )
         if sent is None:
             return False
         if not sent:
@@ -69,11 +77,13 @@ def reset_send(
     now: datetime,
     by_staff: bool = False,
     establishment: Establishment | None = None,
+    ip_address: str = "",
 ) -> bool | None:
     """Issue one code (``as_code``) or one link and send it to every destination of ``way``.
 
     False when the account has no destination on that channel, None when the quotas say no
-    (a link the secretariat sends is not counted against the family's quotas). The code is
+    (a link the secretariat sends is not counted against the family's quotas): the journal
+    then says why, for the secretariat's "I got nothing" (``HELD_EVENTS``). The code is
     bound to the first destination; a change of that destination kills it. A message to a
     destination no school declared (the verified e-mail) is tagged with ``establishment``, the
     school of the staff member who sent it.
@@ -82,10 +92,19 @@ def reset_send(
     if not destinations:
         return False
     first = destinations[0][0]
-    if not by_staff and not codes.may_issue(
-        user_id=user.pk, purpose=PURPOSE, destination=first, now=now
-    ):
+    refusal = (
+        None
+        if by_staff
+        else codes.quota_refusal(user_id=user.pk, purpose=PURPOSE, destination=first, now=now)
+    )
+    if refusal is not None:
         metrics.count(metrics.CODES_BLOCKED, channel=str(way.channel), reason="quota")
+        audit_event_record(
+            event_type=HELD_EVENTS[refusal],
+            subject=user,
+            ip_address=ip_address,
+            details={"channel": way.channel.value},
+        )
         return None
     secret = codes.new_code() if as_code else codes.new_link_token()
     codes.code_issue(

@@ -2,8 +2,9 @@
 
 *initiate* sends a link to the new address (the verified one stays until the link is used),
 *open_link* moves the token from the URL into the session, *resume* finds the live link for
-the signed-in account, *finish* makes the address the verified one once and tells the previous
-address. A link is bound to the address it was sent to and to the account that asked.
+the signed-in account, *finish* makes the address the verified one once, kills the reset links
+the previous address received and tells it. A link is bound to the address it was sent to and
+to the account that asked.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ class EmailVerificationFlow(SessionFlow):
         return row
 
     def finish(self, *, user: User, facts: RequestFacts) -> str:
-        """Make the new address the verified one; the previous one is told. Returns it."""
+        """Make the new address the verified one; the reset links the previous one received
+        die and it is told. Returns the new address."""
         with transaction.atomic():
             row = self.link(user)
             claimed = VerificationCode.objects.filter(pk=row.pk, consumed_at=None).update(
@@ -99,7 +101,9 @@ class EmailVerificationFlow(SessionFlow):
                 raise LinkInvalid
             previous = user.email if user.has_verified_email else ""
             user_email_set(user=user, email=row.destination, verified=True)
+            killed = 0
             if previous and canonical_email(previous) != user.email_key:
+                killed = codes.email_links_kill(user_id=user.pk, now=timezone.now())
                 notification_send(
                     channel=Channel.EMAIL,
                     destination=previous,
@@ -113,6 +117,7 @@ class EmailVerificationFlow(SessionFlow):
                 actor=user,
                 ip_address=facts.ip_address,
                 user_agent=facts.user_agent,
+                details={"codes_killed": killed},
             )
         self.clear()
         return row.destination

@@ -1,6 +1,6 @@
 """The portal's corrections as the import reads them: one query, then decisions in memory.
 
-A correction made in the console outlives the next import until SIECLE agrees (DESIGN.md §4).
+A correction made in the console outlives the next import until SIECLE agrees.
 Two sources, read together in one query (a ``UNION``, so that the import keeps its small
 constant number of queries):
 

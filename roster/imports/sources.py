@@ -1,7 +1,7 @@
 """Opening what the secretariat uploads: plain XML, the ZIP SIECLE wraps it in, or CSV.
 
 The format is told by the bytes, not the file name. A ZIP is read member by member as a
-stream, and every stream is capped (``ROSTER_IMPORT_MAX_BYTES``, 256 MB unless set), so a
+stream, and every stream is capped (``ROSTER_IMPORT_MAX_BYTES``, 256 MB by default), so a
 small archive that inflates to gigabytes stops at the cap instead of filling the memory.
 """
 
@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from roster.imports.records import RosterFileError
 
-DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 MAX_ZIP_MEMBERS = 10
 SNIFF_BYTES = 512
 
@@ -27,7 +26,7 @@ Format = Literal["xml", "csv"]
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "ROSTER_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.ROSTER_IMPORT_MAX_BYTES)
 
 
 class CappedStream(io.RawIOBase):

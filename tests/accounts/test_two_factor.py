@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import STAFF_PASSWORD, seed_demo
 from accounts.models import AuditEvent, User
+from accounts.twofactor import views as two_factor_views
 from tests.accounts.enrolment_support import (
     code_for,
     enrol,
@@ -103,3 +104,31 @@ def test_families_cannot_reach_the_two_factor_page(client: Client, parent: User)
 def test_without_the_requirement_the_console_opens_on_password(settings, secretary) -> None:
     settings.ADMIN_REQUIRES_OTP = False
     assert secretary.get(reverse("admin:index")).status_code == HTTPStatus.OK
+
+
+def test_wrong_codes_are_counted_per_staff_member_before_they_are_compared(
+    secretary: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten wrong codes in 15 minutes, from any number of browsers, then the code is not even
+    compared: parallel posts cannot each read a count that has not moved yet."""
+    user = claire()
+    enrol(secretary, invitation_path(user), password=STAFF_PASSWORD)
+    compared: list[str] = []
+    real_verify = two_factor_views.twofactor.verify
+
+    def counting(**arguments: object) -> object:
+        compared.append(str(arguments["token"]))
+        return real_verify(**arguments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(two_factor_views.twofactor, "verify", counting)
+    answers = []
+    for attempt in range(12):
+        browser = Client()  # a new browser each time: the count is the staff member's
+        browser.post(
+            reverse("accounts:login"), {"identifier": user.identifier, "password": STAFF_PASSWORD}
+        )
+        answers.append(browser.post(reverse("accounts:two_factor"), {"token": f"{attempt:06d}"}))
+    assert [a.status_code for a in answers[:10]] == [HTTPStatus.BAD_REQUEST] * 10
+    assert [a.status_code for a in answers[10:]] == [HTTPStatus.TOO_MANY_REQUESTS] * 2
+    assert len(compared) == 10
+    assert "Trop de codes incorrects" in answers[-1].content.decode()

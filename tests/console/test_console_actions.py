@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from http import HTTPStatus
 
 import pytest
+import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.demo import seed_demo
 from accounts.models import AttachmentReport, AuditEvent, Guardian, Guardianship, Student, User
 from notifications.backends.sms import LocmemSmsBackend
+from tests.recovery.conftest import ask_reset, text
 
 pytestmark = pytest.mark.django_db
 
@@ -189,6 +193,44 @@ def test_a_persons_page_shows_roster_notifications_and_journal(
     assert "Collège Jean Moulin" in html and "+33633445566" in html
     assert "Inès Martin" in html and "Lucas Martin" in html
     assert "06 •• •• •• 66" in html and "Envoyé" in html
+
+
+def asks_for_codes(parent: User, delivered, *, minutes: list[float]) -> list[str]:  # type: ignore[no-untyped-def]
+    """The family asks for a reset code by SMS at each of ``minutes``, each time from a new
+    browser; returns where each request led."""
+    start = timezone.now()
+    pages = []
+    for minute in minutes:
+        with time_machine.travel(start + dt.timedelta(minutes=minute)), delivered():
+            pages.append(ask_reset(Client(), parent.identifier)["Location"])
+    return pages
+
+
+def test_a_code_the_hourly_quota_refuses_shows_on_the_persons_page_with_why(
+    secretary: Client, delivered
+) -> None:
+    parent = Guardian.objects.get(external_id="R005").account
+    pages = asks_for_codes(parent, delivered, minutes=[0, 2, 4, 6])
+    assert len(LocmemSmsBackend.outbox) == 3  # the fourth code of the hour is not sent...
+    assert set(pages) == {reverse("recovery:forgot_password_sent")}  # ...and the page is the same
+    html = text(secretary.get(reverse("admin:accounts_user_change", args=[parent.pk])))
+    journal = html.split("Journal du compte")[-1]
+    assert "non envoyé (limite d'envois de l'heure atteinte)" in journal
+    event = AuditEvent.objects.get(event_type=AuditEvent.Type.RESET_CODE_HELD_HOURLY)
+    assert event.subject == parent and event.details["channel"] == "sms"
+
+
+def test_a_code_the_sms_budget_blocks_shows_on_the_persons_page_with_why(
+    secretary: Client, delivered, settings
+) -> None:
+    settings.SMS_BUDGET_PER_DESTINATION_PER_HOUR = 1
+    parent = Guardian.objects.get(external_id="R005").account
+    asks_for_codes(parent, delivered, minutes=[0, 2])
+    assert len(LocmemSmsBackend.outbox) == 1
+    html = text(secretary.get(reverse("admin:accounts_user_change", args=[parent.pk])))
+    messages = html.split("Derniers envois")[-1].split("Journal du compte")[0]
+    assert "Bloqué : budget SMS dépassé" in messages
+    assert "SMS bloqué (budget dépassé)" in html.split("Journal du compte")[-1]
 
 
 def test_unregistered_legal_guardians_can_be_invited_by_sms(

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.test import Client as BrowserClient
 
 from accounts.models import Establishment, User
+from identity.delivery import LOGOUT_EVENT
 from identity.models import Client
 from tests.conftest import make_guardian, make_parent_account, make_student
 from tests.identity.django_transport import DjangoTransport
@@ -105,11 +106,14 @@ class Flow:
     verifier: str = ""
     state: str = ""
 
-    def authorization_url(self, **params: Any) -> str:
-        self.nonce = secrets.token_urlsafe(16)
+    def authorization_url(self, *, with_nonce: bool = True, **params: Any) -> str:
+        self.nonce = secrets.token_urlsafe(16) if with_nonce else ""
         self.verifier = secrets.token_urlsafe(48)
         url, self.state = self.session.create_authorization_url(
-            endpoint("/oidc/autorisation/"), code_verifier=self.verifier, nonce=self.nonce, **params
+            endpoint("/oidc/autorisation/"),
+            code_verifier=self.verifier,
+            nonce=self.nonce or None,
+            **params,
         )
         return str(url)
 
@@ -180,3 +184,36 @@ def browser(parent_user: User) -> BrowserClient:
     client = BrowserClient()
     client.force_login(parent_user)
     return client
+
+
+class Answer:
+    """What ``requests.post`` returns to the worker, for a mocked back-channel URI."""
+
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+
+
+def signed_in(browser: BrowserClient, client: Client) -> tuple[Flow, dict[str, Any]]:
+    """A code + PKCE flow completed in ``browser``: the service now holds live tokens."""
+    flow = make_flow(client, browser)
+    token = flow.fetch_token(flow.authorize())
+    return flow, token
+
+
+def validated_logout_token(flow: Flow, logout_token: str) -> dict[str, Any]:
+    """What a service does with the token (§2.6): signature, iss, aud, iat, events, no nonce."""
+    claims = JsonWebToken(["RS256"]).decode(
+        logout_token,
+        key=flow.jwks(),
+        claims_options={
+            "iss": {"essential": True, "value": issuer()},
+            "aud": {"essential": True, "value": flow.client.client_id},
+            "iat": {"essential": True},
+            "jti": {"essential": True},
+            "events": {"essential": True},
+        },
+    )
+    claims.validate(leeway=5)
+    assert LOGOUT_EVENT in claims["events"]
+    assert "nonce" not in claims
+    return dict(claims)

@@ -3,12 +3,14 @@ revocation, checked by authlib (a client library none of this code wrote)."""
 
 from __future__ import annotations
 
+import secrets
 from http import HTTPStatus
 from typing import Any
 
 import pytest
 from django.test import Client as BrowserClient
 from django.urls import reverse
+from joserfc.errors import InvalidClaimError, MissingClaimError
 
 from accounts.models import AuditEvent, User
 from identity.models import Client
@@ -68,6 +70,34 @@ def test_it_logs_a_parent_into_a_service_with_code_and_pkce(
     userinfo = flow.session.get(endpoint("/oidc/infos/")).json()
     assert userinfo["sub"] == claims["sub"]
     assert userinfo["scolarite"] == claims["scolarite"]
+
+
+def test_a_client_refuses_an_id_token_carrying_the_nonce_of_another_login(
+    browser: BrowserClient, ent: Client
+) -> None:
+    """The portal echoes the authorization request's nonce, so a client comparing it with the
+    nonce of its own login attempt refuses an ID token replayed or injected from another
+    attempt (OpenID Connect Core 1.0 §3.1.3.7, rule 11)."""
+    flow = make_flow(ent, browser)
+    token = flow.fetch_token(flow.authorize())
+    sent, flow.nonce = flow.nonce, secrets.token_urlsafe(16)  # the attempt the client is in
+    with pytest.raises(InvalidClaimError, match="nonce"):
+        flow.verified_id_token(token)
+    flow.nonce = sent
+    assert flow.verified_id_token(token)["nonce"] == sent
+
+
+def test_a_client_refuses_an_id_token_without_the_nonce_it_sent(
+    browser: BrowserClient, ent: Client
+) -> None:
+    """A login started without a nonce gets an ID token without one (the portal invents
+    none); a client that sent a nonce refuses such a token."""
+    flow = make_flow(ent, browser)
+    token = flow.fetch_token(flow.authorize(with_nonce=False))
+    assert "nonce" not in flow.verified_id_token(token)
+    flow.nonce = secrets.token_urlsafe(16)
+    with pytest.raises(MissingClaimError, match="nonce"):
+        flow.verified_id_token(token)
 
 
 def test_it_rotates_the_refresh_token_and_refuses_the_old_one(

@@ -19,50 +19,21 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 
 from accounts.models import User
 from identity.backchannel import Reason, logout_everywhere
-from identity.delivery import LOGOUT_EVENT, BackchannelUnavailable, deliver
+from identity.delivery import BackchannelUnavailable, deliver
 from identity.models import BackchannelLogout, Client
 from identity.tasks import requeue_stuck_logouts
 from tests.identity.conftest import (
     ENT_BACKCHANNEL,
     ENT_LOGOUT,
-    JsonWebToken,
+    Answer,
     endpoint,
-    issuer,
     make_client,
     make_flow,
+    signed_in,
+    validated_logout_token,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-class Answer:
-    def __init__(self, status_code: int) -> None:
-        self.status_code = status_code
-
-
-def signed_in(browser: BrowserClient, client: Client) -> tuple[Any, dict[str, Any]]:
-    flow = make_flow(client, browser)
-    token = flow.fetch_token(flow.authorize())
-    return flow, token
-
-
-def validated_logout_token(flow: Any, logout_token: str) -> dict[str, Any]:
-    """What a service does with the token (§2.6): signature, iss, aud, iat, events, no nonce."""
-    claims = JsonWebToken(["RS256"]).decode(
-        logout_token,
-        key=flow.jwks(),
-        claims_options={
-            "iss": {"essential": True, "value": issuer()},
-            "aud": {"essential": True, "value": flow.client.client_id},
-            "iat": {"essential": True},
-            "jti": {"essential": True},
-            "events": {"essential": True},
-        },
-    )
-    claims.validate(leeway=5)
-    assert LOGOUT_EVENT in claims["events"]
-    assert "nonce" not in claims
-    return dict(claims)
 
 
 def test_logging_out_everywhere_tells_each_signed_in_service_and_kills_its_tokens(

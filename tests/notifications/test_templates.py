@@ -24,6 +24,7 @@ LONG_VALUES = {
     "code": "987654",
     "school": "Lycée polyvalent Jean-Baptiste",
     "url": "https://portail.exemple.fr/inscription/",
+    "login_url": "https://portail.exemple.fr/connexion/",
     "link": "https://portail.exemple.fr/mot-de-passe-perdu/lien/" + "A" * 43 + "/",  # 96
     # The new-device notice: the longest label accounts.devices gives, the longest address.
     "device": "Samsung Internet sur Android",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from recovery import codes
 from recovery.deliveries.password_reset import password_reset_deliver
 from recovery.errors import CodeInvalid, FlowExpired, TooManyAttempts
@@ -106,6 +107,12 @@ def test_an_account_gets_at_most_ten_codes_a_day(parent: User) -> None:
     assert not codes.may_issue(
         user_id=parent.pk, purpose="password_reset", destination=MOBILE, now=later
     )
+    assert (
+        codes.quota_refusal(
+            user_id=parent.pk, purpose="password_reset", destination=MOBILE, now=later
+        )
+        == codes.DAILY_QUOTA
+    )
     assert codes.may_issue(
         user_id=parent.pk,
         purpose="password_reset",
@@ -148,6 +155,20 @@ def test_the_cool_down_keys_on_the_destination_and_the_quotas_on_the_account(
     assert not codes.may_issue(
         user_id=parent.pk, purpose="password_reset", destination="+33698765432", now=later
     )
+
+
+@pytest.mark.django_db
+def test_a_refused_code_says_why_in_the_journal(parent: User) -> None:
+    start = timezone.now()
+    for minute in (0, 0.5, 1.1, 2.2, 3.3):
+        with time_machine.travel(start + dt.timedelta(minutes=minute)):
+            password_reset_deliver(identifier=parent.identifier, channel="sms", ip_address="::1")
+    held = AuditEvent.objects.filter(subject=parent, event_type__startswith="reset_code_held")
+    reasons = list(held.order_by("created_at").values_list("event_type", "details", "ip_address"))
+    assert reasons == [
+        (AuditEvent.Type.RESET_CODE_HELD_COOLDOWN, {"channel": "sms"}, "::1"),
+        (AuditEvent.Type.RESET_CODE_HELD_HOURLY, {"channel": "sms"}, "::1"),
+    ]
 
 
 @pytest.mark.django_db

@@ -40,6 +40,17 @@ def test_a_parent_gets_their_identifier_by_sms_at_the_school_number(
     assert "Rien reçu dans 5 minutes" in text(client.get(response["Location"]))
 
 
+def test_the_sms_reminder_says_where_to_log_in(
+    client: Client, parent: User, delivered, settings
+) -> None:
+    settings.SITE_URL = "https://portail.exemple.fr"
+    with delivered():
+        ask(client, "sms", "06 12 34 56 78")
+    assert LocmemSmsBackend.outbox[0].body.endswith(
+        "https://portail.exemple.fr" + reverse("accounts:login")
+    )
+
+
 def test_every_activated_account_on_that_number_is_reminded(
     client: Client, parent: User, lycee, delivered
 ) -> None:
@@ -94,3 +105,11 @@ def test_a_malformed_number_is_explained_in_french(client: Client, db) -> None:
 def test_the_sent_page_needs_a_request_first(client: Client, db) -> None:
     response = client.get(reverse("recovery:forgot_identifier_sent"))
     assert response["Location"] == reverse("recovery:forgot_identifier")
+
+
+def test_the_sent_page_speaks_of_the_identifier_not_of_a_code(client: Client, parent: User) -> None:
+    page = text(client.get(ask(client, "sms", "06 12 34 56 78")["Location"]))
+    help_text = page.split("Rien reçu dans 5 minutes ?")[1].split("</ul>")[0]
+    assert "code" not in help_text
+    assert "L'identifiant est envoyé au numéro de mobile que l'établissement a enregistré" in page
+    assert "Seul le dernier envoi fonctionne" not in page

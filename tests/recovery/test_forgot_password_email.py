@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from http import HTTPStatus
 
 import pytest
@@ -12,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from accounts.services import user_email_set
 from notifications.backends.sms import LocmemSmsBackend
 from recovery.models import VerificationCode
@@ -134,3 +135,78 @@ def test_a_parent_without_a_verified_email_is_told_by_sms_what_to_do(
     assert VerificationCode.objects.count() == 0
     assert LocmemSmsBackend.outbox[0].to == "+33612345678"
     assert "aucun e-mail vérifié" in LocmemSmsBackend.outbox[0].body
+
+
+def _email_link_of(kind: str) -> str:
+    """The path of the last e-mailed link whose path starts with ``kind``."""
+    match = re.search(rf"https?://[^/\s]+({kind}\S+/)", mail.outbox[-1].body)
+    assert match, mail.outbox[-1].body
+    return match.group(1)
+
+
+def test_a_new_address_verified_in_mon_compte_kills_the_link_sent_to_the_old_one(
+    client: Client, student: User, delivered
+) -> None:
+    with delivered():
+        ask_reset(client, student.identifier, channel="email")
+    old_link = last_link()
+
+    owner = Client()
+    owner.post(
+        reverse("accounts:login"),
+        {"identifier": student.identifier, "password": "Cahier-Rouge-2026"},
+    )
+    with delivered():
+        owner.post(reverse("myaccount:change_email"), {"email": "lea.nouvelle@exemple.fr"})
+    owner.get(_email_link_of("/mon-compte/e-mail/verifier/"))
+    with delivered():
+        assert owner.post(reverse("myaccount:verify_email")).status_code == HTTPStatus.FOUND
+
+    response = _open(Client(), old_link)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Ce lien ne fonctionne plus" in text(response)
+    event = AuditEvent.objects.get(subject=student, event_type=AuditEvent.Type.EMAIL_VERIFIED)
+    assert event.details["codes_killed"] == 1
+
+
+def test_an_address_a_superuser_replaces_in_the_console_kills_the_link_sent_to_the_old_one(
+    client: Client, student: User, delivered
+) -> None:
+    with delivered():
+        ask_reset(client, student.identifier, channel="email")
+    old_link = last_link()
+
+    academie = User.objects.create_superuser("admin.academie1", "Rectorat-Bleu-2026")
+    console = Client()
+    console.force_login(academie)
+    verified_at = timezone.localtime(student.email_verified_at)
+    joined_at = timezone.localtime(student.date_joined)
+    activated_at = timezone.localtime(student.activated_at)
+    response = console.post(
+        reverse("admin:accounts_user_change", args=[student.pk]),
+        {
+            "identifier": student.identifier,
+            "kind": student.kind,
+            "first_name": student.first_name,
+            "last_name": student.last_name,
+            "email": "lea.nouvelle@exemple.fr",
+            "email_verified_at_0": verified_at.strftime("%d/%m/%Y"),
+            "email_verified_at_1": verified_at.strftime("%H:%M:%S"),
+            "is_active": "on",
+            "activated_at_0": activated_at.strftime("%d/%m/%Y"),
+            "activated_at_1": activated_at.strftime("%H:%M:%S"),
+            "date_joined_0": joined_at.strftime("%d/%m/%Y"),
+            "date_joined_1": joined_at.strftime("%H:%M:%S"),
+            "student": student.student_id,
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND, text(response)[:3000]
+    student.refresh_from_db()
+    assert student.email == "lea.nouvelle@exemple.fr" and student.has_verified_email
+
+    response = _open(Client(), old_link)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Ce lien ne fonctionne plus" in text(response)
+    event = AuditEvent.objects.get(subject=student, event_type=AuditEvent.Type.CONTACT_CHANGED)
+    assert event.actor == academie
+    assert event.details["email_changed"] and event.details["codes_killed"] == 1

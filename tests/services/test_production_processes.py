@@ -37,6 +37,7 @@ def gunicorn(tmp_path: Path) -> Iterator[str]:
         "HOME": str(tmp_path),
         "SECRET_KEY": "production-like-" + "k" * 50,
         "SMS_BACKEND": "locmem",  # production refuses the console backend
+        "EMAIL_CONSOLE_ALLOWED": "true",  # and the console e-mail, unless told
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": (
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
