@@ -15,6 +15,9 @@ class VerificationCode(models.Model):
         PASSWORD_RESET = "password_reset", _("Réinitialisation du mot de passe")
         SIGNUP = "signup", _("Création de compte")
         EMAIL_VERIFICATION = "email_verification", _("Vérification de l'e-mail")
+        # Proves another account to merge into the signed-in one (recovery.flows.merge): never
+        # a reset code, so neither can stand for the other.
+        ACCOUNT_MERGE = "account_merge", _("Regroupement de comptes")
 
     Channel = Channel
 
@@ -54,7 +57,8 @@ class VerificationCode(models.Model):
 
 
 class PendingRequest(models.Model):
-    """A family's request (reset, lost identifier, sign-up code) until a worker has handled it.
+    """A family's request (reset, lost identifier, sign-up or merge code) until a worker has
+    handled it.
 
     The web process writes it before enqueuing the task and the worker deletes it in the
     transaction that writes the code and the messages, so the request outlives the broker: a
@@ -68,6 +72,7 @@ class PendingRequest(models.Model):
         PASSWORD_RESET = "password_reset", _("Mot de passe perdu")
         IDENTIFIER_REMINDER = "identifier_reminder", _("Identifiant perdu")
         SIGNUP_CODE = "signup_code", _("Code d'inscription")
+        MERGE_CODE = "merge_code", _("Code de regroupement de comptes")
 
     kind = models.CharField(_("demande"), max_length=30, choices=Kind.choices)
     payload = models.TextField(editable=False)
