@@ -34,6 +34,14 @@ def account_for_identifier(identifier: str) -> User | None:
     return user
 
 
+def is_own_identifier(user: User, identifier: str) -> bool:
+    """Whether a canonical identifier signs in to ``user`` (its own, or a live alias of it):
+    asked about the signed-in account only, so it says nothing about anyone else's."""
+    return identifier == user.identifier or (
+        IdentifierAlias.objects.filter(identifier=identifier, user=user, kind__in=SIGNS_IN).exists()
+    )
+
+
 def identifier_is_taken(identifier: str) -> bool:
     return (
         User.objects.filter(identifier=identifier).exists()

@@ -67,6 +67,9 @@ class EventType:
     ACCOUNT_MERGED = "account_merged"
     ACCOUNT_MERGED_INTO = "account_merged_into"
     MERGE_PROOF_FAILED = "merge_proof_failed"
+    # A code to prove this account for a merge into another one (recovery.deliveries.merge_code).
+    MERGE_CODE_SENT = "merge_code_sent"
+    MERGE_CODE_HELD = "merge_code_held"
     IDENTIFIER_ALIAS_CHOSEN = "identifier_alias_chosen"
     SIGNUP_RECORDS_ATTACHED = "signup_records_attached"
     # FranceConnect (franceconnect/): an identity tied to an account, or untied from it.
@@ -142,6 +145,10 @@ LABELS: dict[str, Promise] = {
     EventType.ACCOUNT_MERGED: _("Un autre compte a été regroupé avec celui-ci"),
     EventType.ACCOUNT_MERGED_INTO: _("Compte fermé : regroupé avec un autre compte"),
     EventType.MERGE_PROOF_FAILED: _("Mot de passe incorrect pour un regroupement de comptes"),
+    EventType.MERGE_CODE_SENT: _("Code de regroupement de comptes envoyé par SMS"),
+    EventType.MERGE_CODE_HELD: _(
+        "Code de regroupement de comptes non envoyé (limite d'envois atteinte)"
+    ),
     EventType.IDENTIFIER_ALIAS_CHOSEN: _("Identifiant personnalisé choisi"),
     EventType.SIGNUP_RECORDS_ATTACHED: _(
         "Enfants d'un autre établissement ajoutés au compte (inscription)"

@@ -19,7 +19,9 @@ Each message belongs to a category, by who can cause it to be sent:
   including the link the secretariat sends); only someone who knows the identifier can ask,
   and the account's own quotas (``recovery.codes``) bound it;
 - ``OPEN``: a code or link anyone can cause to be sent to a destination, knowing only names
-  and a mobile (sign-up) or choosing the address (Mon compte's e-mail verification);
+  and a mobile (sign-up) or choosing the address (Mon compte's e-mail verification), or a code
+  someone else may ask for (a merge code is asked for from another account, one of the same
+  names: it must never use up the allowance of the account's own reset code);
 - ``NOTICE``: everything else (notices, reminders, welcome, invitations).
 
 A destination's budget is counted per category, and the global budget of a message counts
@@ -57,6 +59,7 @@ CATEGORIES: dict[str, Category] = {
     "password_reset_link": Category.ACCOUNT,
     "signup_code": Category.OPEN,
     "email_verification": Category.OPEN,
+    "account_merge_code": Category.OPEN,
 }
 BUDGET_SETTING_PREFIX = {Channel.SMS: "SMS", Channel.EMAIL: "EMAIL"}
 

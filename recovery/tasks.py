@@ -28,6 +28,7 @@ from django.utils import translation
 from core import crypto
 from recovery import codes, outbox
 from recovery.deliveries.identifier_reminder import identifier_reminder_deliver
+from recovery.deliveries.merge_code import merge_code_deliver
 from recovery.deliveries.password_reset import password_reset_deliver
 from recovery.deliveries.signup_code import signup_code_deliver
 from recovery.models import PendingRequest
@@ -98,10 +99,22 @@ def deliver_signup_code(sealed: str, *legacy: str, pending: int | None = None) -
                 signup_code_deliver(**arguments)
 
 
+@shared_task(name="recovery.deliver_merge_code", **DELIVERY_OPTIONS)
+def deliver_merge_code(sealed: str, *legacy: str, pending: int | None = None) -> None:
+    with outbox.claimed(pending) as mine:
+        arguments = _opened(
+            sealed, legacy, ("identifier", "requester_id", "ip_address", "language")
+        )
+        if mine and arguments:
+            with translation.override(_language(arguments)):
+                merge_code_deliver(**arguments)
+
+
 DELIVERIES = {
     PendingRequest.Kind.PASSWORD_RESET: deliver_password_reset,
     PendingRequest.Kind.IDENTIFIER_REMINDER: deliver_identifier_reminder,
     PendingRequest.Kind.SIGNUP_CODE: deliver_signup_code,
+    PendingRequest.Kind.MERGE_CODE: deliver_merge_code,
 }
 
 
@@ -144,3 +157,13 @@ def enqueue_signup_code(*, last_name: str, first_name: str, mobile: str, ip_addr
         "ip_address": ip_address,
     }
     _enqueue(PendingRequest.Kind.SIGNUP_CODE, payload)
+
+
+def enqueue_merge_code(*, identifier: str, requester_id: int, ip_address: str) -> None:
+    """A merge code for the account ``identifier``, asked for by the signed-in ``requester_id``."""
+    payload = {
+        "identifier": identifier,
+        "requester_id": str(requester_id),
+        "ip_address": ip_address,
+    }
+    _enqueue(PendingRequest.Kind.MERGE_CODE, payload)

@@ -1,11 +1,20 @@
 """« Regrouper avec un autre de mes comptes »: the signed-in person proves another account of
 theirs, sees what will move, confirms; ``accounts.merge`` does the merge.
 
-1. ``prove_with_password`` checks the other account's identifier and password with the login's
-   throttle (``accounts.password_checks``): wrong tries slow down and lock like the login, and
-   an unknown identifier, an account that may not sign in and a wrong password all give one
-   error (``MergeProofFailed``), the same work done. Only after a right password may the
-   refusal say why (two different people, a student and a parent...).
+1. The person proves the other account, one of two ways:
+
+   - ``prove_with_password`` checks its identifier and password with the login's throttle
+     (``accounts.password_checks``): wrong tries slow down and lock like the login, and an
+     unknown identifier, an account that may not sign in and a wrong password all give one
+     error (``MergeProofFailed``), the same work done;
+   - ``request_code`` keeps the identifier in the session and enqueues
+     ``recovery.deliver_merge_code`` (``recovery.deliveries.merge_code``), which alone looks
+     the account up and sends a code to its school-held mobiles when the merge rules allow
+     it: every identifier gets the same page. ``confirm_code`` checks the typed code (its own
+     purpose, the journey's and the code's five tries, ``SessionFlow._check_code``).
+
+   Only after a right password or code may the refusal say why (two different people, a
+   student and a parent...). The signed-in account's own identifiers are refused at once.
 2. ``preview`` lists what the movers would move.
 3. ``finish`` merges once, with the fingerprint taken at the proof: had the other account's
    password been reset (or anything else changed) since, the merge is refused cleanly. A
@@ -22,21 +31,32 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.access import may_sign_in
-from accounts.aliases import account_for_identifier
-from accounts.merge import MergePreview, MergeResult, accounts_merge, merge_preview
+from accounts.aliases import account_for_identifier, is_own_identifier
+from accounts.merge import (
+    MergePreview,
+    MergeRefused,
+    MergeResult,
+    accounts_merge,
+    merge_preview,
+)
 from accounts.models import AuditEvent, User
 from accounts.password_checks import password_check_failed, password_check_start
+from core.channels import Channel
 from core.http import RequestFacts
 from identity.backchannel import Reason, logout_everywhere
 from notifications.notices import notify_account
+from recovery import tasks
 from recovery.errors import FlowExpired, RecoveryError
-from recovery.flows.base import SessionFlow, now_ts
+from recovery.flows.base import SessionFlow, new_journey, now_ts
+from recovery.models import VerificationCode
 
 SESSION_KEY = "recovery.merge"
 NOTICE = "accounts_merged"
+PURPOSE = VerificationCode.Purpose.ACCOUNT_MERGE
 
 
 class Step:
+    CODE = "code"  # a merge code may have been sent to the other account; waiting for it
     PREVIEW = "preview"  # the other account was proved: show what moves, wait for "confirm"
     DONE = "done"
 
@@ -106,7 +126,8 @@ def account_merge_apply(
 
 @dataclass
 class MergeFlow(SessionFlow):
-    """prove_with_password → preview → finish, with the state in ``session``."""
+    """(prove_with_password | request_code → confirm_code) → preview → finish, with the state
+    in ``session``."""
 
     session_key = SESSION_KEY
 
@@ -117,6 +138,12 @@ class MergeFlow(SessionFlow):
         or ``accounts.merge.MergeRefused`` (the password was right; nothing is kept)."""
         self.clear()
         other = account_prove(identifier=identifier, password=password, facts=facts)
+        return self._proved(user=user, other=other)
+
+    def _proved(self, *, user: User, other: User) -> MergePreview:
+        """The other account is proved: keep what the preview and the merge need (under the
+        same session key: the signed-in session's key was cycled at login, and Mon compte's
+        session list knows it by that key)."""
         preview = merge_preview(kept=user, closed=other)
         self._save(
             {
@@ -128,6 +155,57 @@ class MergeFlow(SessionFlow):
             }
         )
         return preview
+
+    def request_code(self, *, user: User, identifier: str, ip_address: str) -> None:
+        """Remember the request and enqueue the merge code; identical for every identifier
+        but the signed-in account's own ones (``MergeRefused("same")``, nothing sent).
+
+        ``identifier`` is canonical (``core.fields.IdentifierField``)."""
+        self.clear()
+        if is_own_identifier(user, identifier):
+            raise MergeRefused("same")
+        self._save(
+            {
+                "step": Step.CODE,
+                "kept_id": user.pk,
+                "identifier": identifier,
+                "journey": new_journey(),
+                "started_at": now_ts(),
+                "sent_at": now_ts(),
+            }
+        )
+        tasks.enqueue_merge_code(identifier=identifier, requester_id=user.pk, ip_address=ip_address)
+
+    def code_identifier(self, *, user: User) -> str:
+        """The identifier a merge code was asked for (the code page names it)."""
+        return str(self._state_for(user, Step.CODE)["identifier"])
+
+    def resend_code(self, *, user: User, ip_address: str) -> None:
+        """Ask for a new merge code for the same identifier, after the cool-down."""
+        state = self._state_for(user, Step.CODE)
+        self._check_resend()
+        self.request_code(user=user, identifier=state["identifier"], ip_address=ip_address)
+
+    def confirm_code(self, *, user: User, candidate: str) -> MergePreview:
+        """Check a typed merge code; a right one proves the other account, as its password
+        would. Raises ``CodeInvalid``, ``CodeExpired``, ``CodeUsed``, ``TooManyAttempts``,
+        ``FlowExpired`` or ``accounts.merge.MergeRefused`` (the code was right)."""
+        state = self._state_for(user, Step.CODE)
+        other = account_for_identifier(state["identifier"])  # an alias as the login reads it
+        # The same query whether or not the identifier is known (no id 0): nothing to time.
+        candidates = VerificationCode.objects.filter(
+            purpose=PURPOSE, channel=Channel.SMS, user_id=other.pk if other is not None else 0
+        )
+        row = self._check_code(state, candidates, candidate)
+        proved = other if other is not None and row.user_id == other.pk else None
+        if proved is None or not may_sign_in(proved):
+            self.clear()
+            raise FlowExpired
+        try:
+            return self._proved(user=user, other=proved)
+        except MergeRefused:
+            self.clear()
+            raise
 
     def _state_for(self, user: User, *steps: str) -> dict[str, Any]:
         state = self.resume(*steps)

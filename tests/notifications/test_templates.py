@@ -22,6 +22,9 @@ LONG_VALUES = {
     "identifier": LONGEST_IDENTIFIER,
     "identifiers": ["jean-baptiste.dupont-moretti1", "jean-baptiste.dupont-moretti2"],
     "code": "987654",
+    # The lifetimes every code's message announces (recovery.codes.lifetimes).
+    "code_minutes": 30,
+    "email_link_hours": 24,
     "school": "Lycée polyvalent Jean-Baptiste",
     "url": "https://portail.exemple.fr/inscription/",
     "login_url": "https://portail.exemple.fr/connexion/",
