@@ -244,6 +244,8 @@ RATE_LIMITS = {
     "change_password": "10/h/account,30/h/ip",
     # Proving another account to merge (its password also goes through the login throttle).
     "merge_accounts": "10/h/account,30/h/ip",
+    # The code sent to the other account's school-held mobile, typed (key: that identifier).
+    "merge_code": "10/15m/key,20/h/account,30/h/ip",
     "choose_identifier": "10/h/account,30/h/ip",
     # The identity provider's endpoints (identity/).
     "oidc_authorize": "30/m/ip,300/h/ip",

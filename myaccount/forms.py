@@ -13,6 +13,7 @@ from accounts.forms import PASSWORD_MAX, NewPasswordMixin, throttled_message
 from accounts.models import User
 from core.fields import IdentifierField
 from core.text import canonical_email
+from core.widgets import RadioSelect
 from recovery.codes import lifetimes
 
 
@@ -93,8 +94,11 @@ class AttachmentReportForm(forms.Form):
 
 
 class MergeProofForm(forms.Form):
-    """The other account: its identifier and its password (checked in the flow, with the
-    login's throttle)."""
+    """The other account: its identifier, and how it is proved: its password (checked in the
+    flow, with the login's throttle) or a code sent by SMS to the mobile its schools hold."""
+
+    BY_PASSWORD = "password"  # noqa: S105 - the name of a choice, not a password
+    BY_SMS = "sms"
 
     identifier = IdentifierField(
         label=_("Identifiant de l'autre compte"),
@@ -105,12 +109,43 @@ class MergeProofForm(forms.Form):
             attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
         ),
     )
+    proof = forms.ChoiceField(
+        label=_("Comment prouver que l'autre compte est le vôtre"),
+        choices=[
+            (BY_PASSWORD, _("Avec le mot de passe de l'autre compte")),
+            (
+                BY_SMS,
+                _(
+                    "Recevoir un code par SMS au numéro connu de l'établissement "
+                    "pour l'autre compte"
+                ),
+            ),
+        ],
+        initial=BY_PASSWORD,
+        widget=RadioSelect,
+        error_messages={"required": _("Choisissez le mot de passe ou le code par SMS.")},
+    )
     password = forms.CharField(
         label=_("Mot de passe de l'autre compte"),
+        help_text=_("Inutile si vous choisissez de recevoir un code par SMS."),
+        required=False,
         max_length=PASSWORD_MAX,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("proof") == self.BY_PASSWORD and not cleaned.get("password"):
+            self.add_error(
+                "password",
+                _("Saisissez le mot de passe de l'autre compte, ou choisissez le code par SMS."),
+            )
+        return cleaned
+
+    @property
+    def by_sms(self) -> bool:
+        return self.cleaned_data.get("proof") == self.BY_SMS
 
 
 class AliasForm(forms.Form):

@@ -24,6 +24,8 @@ urlpatterns = [
         name="report_attachment",
     ),
     path("mon-compte/regrouper/", views.merge_start, name="merge_start"),
+    path("mon-compte/regrouper/code/", views.merge_code, name="merge_code"),
+    path("mon-compte/regrouper/code/renvoyer/", views.merge_code_resend, name="merge_code_resend"),
     path("mon-compte/regrouper/confirmer/", views.merge_confirm, name="merge_confirm"),
     path("mon-compte/identifiant/", views.choose_identifier, name="choose_identifier"),
 ]

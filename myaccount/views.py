@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.aliases import AliasRefused, alias_choose, chosen_alias
 from accounts.forms import throttled_message
@@ -20,7 +20,7 @@ from accounts.merge import MergeRefused
 from accounts.models import AuditEvent, Guardianship, Student, User
 from accounts.password_checks import password_check_failed, password_check_start
 from core.converters import parse_database_id
-from core.http import request_facts
+from core.http import client_ip, request_facts
 from core.ratelimits import LOCK_SECONDS, consume_or_429
 from core.text import canonical_email
 from myaccount import selectors, services
@@ -31,9 +31,12 @@ from myaccount.forms import (
     MergeProofForm,
     PasswordChangeForm,
 )
-from recovery.errors import FlowExpired, LinkInvalid
+from recovery.errors import FlowExpired, LinkInvalid, RecoveryError, TooManyAttempts
 from recovery.flows.email_verification import EmailVerificationFlow
 from recovery.flows.merge import MergeFlow, MergeProofFailed, MergeProofThrottled
+from recovery.flows.merge import Step as MergeStep
+from recovery.forms.forgot import CodeForm
+from recovery.views.common import Journey, flow_errors, form_status, too_many_attempts_message
 
 
 def _user(request: HttpRequest) -> User:
@@ -214,36 +217,112 @@ def _may_merge(user: User) -> bool:
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def merge_start(request: HttpRequest) -> HttpResponse:
-    """Prove the other account. An unknown identifier and a wrong password get one message."""
+    """Prove the other account by its password (an unknown identifier and a wrong password get
+    one message) or by a code to its school-held mobile (the same next page for every
+    identifier: only the worker looks it up)."""
     user = _user(request)
     if not _may_merge(user):
         raise Http404
     form = MergeProofForm(data=request.POST or None)
-    status = HTTPStatus.OK
+    if request.method != "POST" or not form.is_valid():
+        return _merge_start_page(request, form, _status(request))
+    if limited := consume_or_429(request, action="merge_accounts"):
+        return limited
+    flow, identifier = MergeFlow(request.session), form.cleaned_data["identifier"]
+    try:
+        if form.by_sms:
+            flow.request_code(user=user, identifier=identifier, ip_address=client_ip(request))
+            return redirect("myaccount:merge_code")
+        flow.prove_with_password(
+            user=user,
+            identifier=identifier,
+            password=form.cleaned_data["password"],
+            facts=request_facts(request),
+        )
+    except MergeProofThrottled as error:
+        form.add_error(None, throttled_message(error.wait_seconds))
+        return _merge_start_page(request, form, HTTPStatus.TOO_MANY_REQUESTS)
+    except MergeProofFailed:
+        form.add_error(None, _("Identifiant ou mot de passe incorrect pour l'autre compte."))
+        return _merge_start_page(request, form, HTTPStatus.BAD_REQUEST)
+    except MergeRefused as error:
+        form.add_error(None, error.message)
+        return _merge_start_page(request, form, HTTPStatus.BAD_REQUEST)
+    return redirect("myaccount:merge_confirm")
+
+
+def _merge_start_page(
+    request: HttpRequest, form: MergeProofForm, status: int, refusal: str = ""
+) -> HttpResponse:
+    context = {"form": form, "refusal": refusal}
+    return render(request, "myaccount/merge_start.html", context, status=status)
+
+
+def _merge_refused_page(request: HttpRequest, error: MergeRefused) -> HttpResponse:
+    """The other account was proved, but the two may not (or no longer) be merged."""
+    status = HTTPStatus.CONFLICT if error.code == "changed" else HTTPStatus.BAD_REQUEST
+    return _merge_start_page(request, MergeProofForm(), status, refusal=error.message)
+
+
+def _merge_code_page(
+    request: HttpRequest, form: CodeForm, status: int = HTTPStatus.OK
+) -> HttpResponse:
+    flow = MergeFlow(request.session)
+    context = {
+        "form": form,
+        "identifier": flow.code_identifier(user=_user(request)),
+        "resend_wait": flow.resend_wait_seconds(),
+    }
+    return render(request, "myaccount/merge_code.html", context, status=status)
+
+
+def _merge_code_failure(request: HttpRequest, error: RecoveryError) -> HttpResponse:
+    if isinstance(error, TooManyAttempts):
+        refusal = too_many_attempts_message()
+    else:
+        refusal = _("Votre demande a expiré ou n'a pas été faite. Recommencez ici.")
+    return _merge_start_page(request, MergeProofForm(), HTTPStatus.BAD_REQUEST, refusal=refusal)
+
+
+MERGE_BY_CODE = Journey(
+    start="myaccount:merge_start",
+    code_step="myaccount:merge_code",
+    code_page=_merge_code_page,
+    failure=_merge_code_failure,
+)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@flow_errors(MERGE_BY_CODE)
+def merge_code(request: HttpRequest) -> HttpResponse:
+    """The code sent to the other account's school-held mobile, if it has one: the same page
+    for every identifier. A right code proves the other account, as its password would."""
+    user = _user(request)
+    flow = MergeFlow(request.session)
+    if flow.step() == MergeStep.PREVIEW:
+        return redirect("myaccount:merge_confirm")  # the same code submitted twice
+    identifier = flow.code_identifier(user=user)
+    form = CodeForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if limited := consume_or_429(request, action="merge_accounts"):
+        if limited := consume_or_429(request, action="merge_code", key=identifier):
             return limited
         try:
-            MergeFlow(request.session).prove_with_password(
-                user=user,
-                identifier=form.cleaned_data["identifier"],
-                password=form.cleaned_data["password"],
-                facts=request_facts(request),
-            )
-        except MergeProofThrottled as error:
-            form.add_error(None, throttled_message(error.wait_seconds))
-            status = HTTPStatus.TOO_MANY_REQUESTS
-        except MergeProofFailed:
-            form.add_error(None, _("Identifiant ou mot de passe incorrect pour l'autre compte."))
-            status = HTTPStatus.BAD_REQUEST
+            flow.confirm_code(user=user, candidate=form.cleaned_data["code"])
         except MergeRefused as error:
-            form.add_error(None, error.message)
-            status = HTTPStatus.BAD_REQUEST
-        else:
-            return redirect("myaccount:merge_confirm")
-    elif request.method == "POST":
-        status = HTTPStatus.BAD_REQUEST
-    return render(request, "myaccount/merge_start.html", {"form": form}, status=status)
+            return _merge_refused_page(request, error)
+        return redirect("myaccount:merge_confirm")
+    return _merge_code_page(request, form, form_status(request))
+
+
+@require_POST
+@flow_errors(MERGE_BY_CODE)
+def merge_code_resend(request: HttpRequest) -> HttpResponse:
+    if limited := consume_or_429(request, action="merge_accounts"):
+        return limited
+    MergeFlow(request.session).resend_code(user=_user(request), ip_address=client_ip(request))
+    messages.success(request, _("Un nouvel envoi a été demandé. Seul le dernier reçu fonctionne."))
+    return redirect("myaccount:merge_code")
 
 
 @never_cache
@@ -266,9 +345,7 @@ def merge_confirm(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Votre demande a expiré ou n'a pas été faite. Recommencez ici."))
         return redirect("myaccount:merge_start")
     except MergeRefused as error:
-        status = HTTPStatus.CONFLICT if error.code == "changed" else HTTPStatus.BAD_REQUEST
-        context = {"form": MergeProofForm(), "refusal": error.message}
-        return render(request, "myaccount/merge_start.html", context, status=status)
+        return _merge_refused_page(request, error)
     return render(request, "myaccount/merge_confirm.html", {"preview": preview})
 
 

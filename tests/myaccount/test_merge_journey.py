@@ -47,7 +47,8 @@ def text(response) -> str:
 
 def prove(client: Client, identifier: str, password: str = OTHER_PASSWORD):
     return client.post(
-        reverse("myaccount:merge_start"), {"identifier": identifier, "password": password}
+        reverse("myaccount:merge_start"),
+        {"identifier": identifier, "proof": "password", "password": password},
     )
 
 
