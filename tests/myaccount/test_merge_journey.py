@@ -3,15 +3,23 @@ chooses, as a parent goes through them in Mon compte."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import re
 from http import HTTPStatus
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent, Establishment, IdentifierAlias, User
 from accounts.services import user_set_password
+from notifications.backends.sms import LocmemSmsBackend
+from notifications.models import Notification
+from recovery import codes
+from recovery.models import PendingRequest, VerificationCode
 from tests.conftest import DEMO_PASSWORD, make_guardian, make_parent_account, make_student
 from tests.helpers import comparable_page
 
@@ -211,3 +219,195 @@ def test_a_changed_identifier_stays_reserved_for_its_owner_and_stops_signing_in(
     assert choose(client, "patrick.paris")["Location"] == reverse("myaccount:account")
     kinds = dict(IdentifierAlias.objects.filter(user=kept).values_list("identifier", "kind"))
     assert kinds == {"patrick.paris": "chosen", "patrick.lyon": "retired"}
+
+
+# --- Proving the other account by a code to its school-held mobile --------------------------
+
+OTHER_MOBILE = "+33698765432"  # the lycée's number for the other account (fixture ``other``)
+
+
+def ask_code(client: Client, identifier: str):
+    return client.post(reverse("myaccount:merge_start"), {"identifier": identifier, "proof": "sms"})
+
+
+def type_code(client: Client, code: str):
+    return client.post(reverse("myaccount:merge_code"), {"code": code})
+
+
+def code_sent_to(mobile: str) -> str:
+    bodies = [sms.body for sms in LocmemSmsBackend.outbox if sms.to == mobile]
+    assert bodies, LocmemSmsBackend.outbox
+    match = re.search(r"\b(\d{6})\b", bodies[-1])
+    assert match, bodies[-1]
+    return match.group(1)
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def test_a_parent_merges_their_other_account_with_a_code_sent_to_its_school_held_mobile(
+    kept: User, other: User, django_capture_on_commit_callbacks
+) -> None:
+    client = logged_in(kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ask_code(client, other.identifier)
+    assert response["Location"] == reverse("myaccount:merge_code")
+    assert [sms.to for sms in LocmemSmsBackend.outbox] == [OTHER_MOBILE]  # never kept's mobile
+    assert "regrouper vos comptes" in LocmemSmsBackend.outbox[0].body
+    page = text(client.get(reverse("myaccount:merge_code")))
+    assert "Saisir le code reçu par SMS" in page and 'autocomplete="one-time-code"' in page
+    code = code_sent_to(OTHER_MOBILE)
+    assert code not in Notification.objects.get().body  # only the redacted copy is kept
+
+    response = type_code(client, code)
+    assert response["Location"] == reverse("myaccount:merge_confirm")
+    preview = text(client.get(reverse("myaccount:merge_confirm")))
+    assert "Hugo Dupont (Lycée Victor Hugo)" in preview and other.identifier in preview
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(reverse("myaccount:merge_confirm"))
+    assert done["Location"] == reverse("myaccount:account")
+    other.refresh_from_db()
+    assert not other.is_active
+    assert kept.guardian_records.count() == 2
+    assert AuditEvent.objects.filter(
+        subject=other, event_type=AuditEvent.Type.MERGE_CODE_SENT
+    ).exists()
+    assert AuditEvent.objects.filter(event_type=AuditEvent.Type.ACCOUNT_MERGED).count() == 1
+
+
+def test_a_wrong_merge_code_is_refused_and_counted(
+    kept: User, other: User, django_capture_on_commit_callbacks
+) -> None:
+    client = logged_in(kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        ask_code(client, other.identifier)
+    code = code_sent_to(OTHER_MOBILE)
+    response = type_code(client, wrong(code))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Code incorrect. Essais restants : 4." in text(response)
+    assert (
+        VerificationCode.objects.get(purpose=VerificationCode.Purpose.ACCOUNT_MERGE).attempts == 1
+    )
+    for _try in range(4):
+        response = type_code(client, wrong(code))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Trop d'essais" in text(response)
+    assert type_code(client, code)["Location"] == reverse("myaccount:merge_start")  # journey over
+    assert client.get(reverse("myaccount:merge_confirm"))["Location"] == reverse(
+        "myaccount:merge_start"
+    )
+    assert other.guardian_records.count() == 1
+
+
+def test_an_unknown_or_unmergeable_identifier_gets_the_same_pages_and_no_sms(
+    kept: User, other: User, college: Establishment, django_capture_on_commit_callbacks
+) -> None:
+    marie = make_parent_account(
+        make_guardian(college, first_name="Marie", mobile="+33611111111")
+    )  # another person: the rules forbid the merge, so nothing may be sent to her
+    pages = {}
+    for identifier in (other.identifier, "personne.inconnue1", marie.identifier):
+        client = logged_in(kept)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = ask_code(client, identifier)
+        assert response.status_code == HTTPStatus.FOUND
+        assert response["Location"] == reverse("myaccount:merge_code")
+        page = client.get(reverse("myaccount:merge_code"))
+        assert page.status_code == HTTPStatus.OK
+        # A wrong code: for the one account that got a code, anything but that code.
+        typed_code = (
+            wrong(code_sent_to(OTHER_MOBILE)) if identifier == other.identifier else "123456"
+        )
+        typed = type_code(client, typed_code)
+        assert typed.status_code == HTTPStatus.BAD_REQUEST
+        pages[identifier] = [
+            comparable_page(text(shown)).replace(identifier, "X").replace(typed_code, "CODE")
+            for shown in (page, typed)
+        ]
+    assert pages[other.identifier] == pages["personne.inconnue1"] == pages[marie.identifier]
+    assert "Essais restants : 4" in pages[marie.identifier][1]
+    assert [sms.to for sms in LocmemSmsBackend.outbox] == [OTHER_MOBILE]
+    assert not VerificationCode.objects.filter(user=marie).exists()
+
+
+def test_a_code_is_never_asked_for_the_signed_in_account_itself(
+    kept: User, django_capture_on_commit_callbacks
+) -> None:
+    client = logged_in(kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ask_code(client, kept.identifier)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "C'est le compte avec lequel vous êtes connecté(e)" in text(response)
+    assert LocmemSmsBackend.outbox == []
+    assert not PendingRequest.objects.exists()
+
+
+def test_a_merge_code_cannot_reset_a_password_nor_a_reset_code_prove_a_merge(
+    kept: User, other: User, django_capture_on_commit_callbacks
+) -> None:
+    merging = logged_in(kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        ask_code(merging, other.identifier)
+    merge_code = code_sent_to(OTHER_MOBILE)
+    resetting = Client()
+    resetting.post(  # not delivered: no reset code exists, only the merge code
+        reverse("recovery:forgot_password"), {"identifier": other.identifier, "channel": "sms"}
+    )
+    response = resetting.post(reverse("recovery:forgot_password_sent"), {"code": merge_code})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Code incorrect" in text(response)
+    assert resetting.get(reverse("recovery:forgot_password_new"))["Location"] == reverse(
+        "recovery:forgot_password"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resetting.post(
+            reverse("recovery:forgot_password"), {"identifier": other.identifier, "channel": "sms"}
+        )
+    reset_code = code_sent_to(OTHER_MOBILE)
+    response = type_code(merging, reset_code)  # the latest code to that mobile, not a merge one
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Code incorrect" in text(response)
+    assert merging.get(reverse("myaccount:merge_confirm"))["Location"] == reverse(
+        "myaccount:merge_start"
+    )
+    other.refresh_from_db()
+    assert other.check_password(OTHER_PASSWORD) and other.is_active
+
+
+def test_merge_codes_follow_the_code_policy_cool_down_and_hourly_quota(
+    kept: User, other: User, django_capture_on_commit_callbacks
+) -> None:
+    client = logged_in(kept)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        for _request in range(2):  # the second one within the cool-down: held
+            with django_capture_on_commit_callbacks(execute=True):
+                assert ask_code(client, other.identifier)["Location"] == reverse(
+                    "myaccount:merge_code"
+                )
+        assert len(LocmemSmsBackend.outbox) == 1
+        resent = client.post(reverse("myaccount:merge_code_resend"), follow=True)
+        assert "Patientez encore" in text(resent)
+        for _minute in range(3):
+            traveller.shift(dt.timedelta(seconds=61))
+            with django_capture_on_commit_callbacks(execute=True):
+                client.post(reverse("myaccount:merge_code_resend"))
+        assert len(LocmemSmsBackend.outbox) == codes.MAX_CODES_PER_HOUR
+        held = AuditEvent.objects.filter(subject=other, event_type=AuditEvent.Type.MERGE_CODE_HELD)
+        assert sorted(event.details["reason"] for event in held) == [
+            codes.COOLDOWN,
+            codes.HOURLY_QUOTA,
+        ]
+        assert type_code(client, code_sent_to(OTHER_MOBILE))["Location"] == reverse(
+            "myaccount:merge_confirm"
+        )
+
+
+def test_typing_merge_codes_is_rate_limited(kept: User, other: User, settings) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "merge_code": "2/15m/key,30/h/ip"}
+    client = logged_in(kept)
+    ask_code(client, other.identifier)  # not delivered: every code is wrong
+    assert type_code(client, "111111").status_code == HTTPStatus.BAD_REQUEST
+    assert type_code(client, "222222").status_code == HTTPStatus.BAD_REQUEST
+    assert type_code(client, "333333").status_code == HTTPStatus.TOO_MANY_REQUESTS
