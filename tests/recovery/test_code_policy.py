@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 
 from accounts.models import AuditEvent, User
 from recovery import codes
+from recovery.deliveries.merge_code import merge_code_deliver
 from recovery.deliveries.password_reset import password_reset_deliver
 from recovery.errors import CodeInvalid, FlowExpired, TooManyAttempts
 from recovery.flows.forgot_password import ForgotPasswordFlow, Step
 from recovery.forms.forgot import CodeForm
 from recovery.models import VerificationCode
+from tests.conftest import make_guardian, make_parent_account
 
 FULL_WIDTH = {str(d): chr(0xFF10 + d) for d in range(10)}
 
@@ -189,3 +191,30 @@ def test_the_flow_object_walks_the_steps_without_http(parent: User) -> None:
         flow.confirm(wrong if not codes.matches(row, wrong) else "111111")
     with pytest.raises(FlowExpired):
         flow.resume(Step.CODE)
+
+
+@pytest.mark.django_db
+def test_merge_codes_follow_the_same_quotas_counted_apart_from_reset_codes(
+    parent: User, lycee
+) -> None:
+    """A merge code is asked for from another account: it never uses up the reset's allowance,
+    and the reset never uses up the merge's."""
+    requester = make_parent_account(make_guardian(lycee, mobile="+33698765432"))
+    start = timezone.now()
+    merges = []
+    for minute in (0, 0.5, 1.1, 2.2, 3.3):
+        with time_machine.travel(start + dt.timedelta(minutes=minute)):
+            merges.append(
+                merge_code_deliver(identifier=parent.identifier, requester_id=str(requester.pk))
+            )
+            assert (
+                password_reset_deliver(identifier=parent.identifier, channel="sms") == (merges[-1])
+            )
+    assert merges == [True, False, True, True, False]
+    kinds = VerificationCode.objects.values_list("purpose", flat=True)
+    assert sorted(kinds) == ["account_merge"] * 3 + ["password_reset"] * 3
+    held = AuditEvent.objects.filter(subject=parent, event_type=AuditEvent.Type.MERGE_CODE_HELD)
+    assert [event.details["reason"] for event in held.order_by("created_at")] == [
+        codes.COOLDOWN,
+        codes.HOURLY_QUOTA,
+    ]
