@@ -345,13 +345,18 @@ def test_account_pages(audit: Audit, settings) -> None:
     audit.log_in("julien.roche1", PARENT_PASSWORD)  # the demo parent with two accounts
     audit.goto(reverse("myaccount:merge_start"), "regrouper mes comptes, autre compte")
     audit.fill("input[name=identifier]", "julien.roche2")
+    audit.choose("proof", "sms")
+    audit.submit("regrouper mes comptes, code par SMS")
+    audit.submit("regrouper mes comptes, code vide")
+    audit.goto(reverse("myaccount:merge_start"), "regrouper mes comptes, autre compte")
+    audit.fill("input[name=identifier]", "julien.roche2")
     audit.fill("input[name=password]", PARENT_PASSWORD)
     audit.submit("regrouper mes comptes, confirmation")
 
     audit.log_in("jade.moreau1", TEMPORARY_PASSWORD)
     assert audit.page.url.endswith(reverse("myaccount:change_password"))
     audit.check("mot de passe provisoire à changer")
-    audit.assert_clean(pages=21)
+    audit.assert_clean(pages=24)
 
 
 # The widest things the journal and the sessions list can hold, so that their audit does not
