@@ -21,6 +21,9 @@ LONGEST_IDENTIFIER = "a" * MAX_PART_LENGTH + "." + "b" * MAX_PART_LENGTH + "999"
 LONG_VALUES = {
     "identifier": LONGEST_IDENTIFIER,
     "identifiers": ["jean-baptiste.dupont-moretti1", "jean-baptiste.dupont-moretti2"],
+    # A merge names both accounts (accounts.merge).
+    "closed_identifier": LONGEST_IDENTIFIER,
+    "kept_identifier": LONGEST_IDENTIFIER,
     "code": "987654",
     # The lifetimes every code's message announces (recovery.codes.lifetimes).
     "code_minutes": 30,
