@@ -22,6 +22,7 @@ from accounts.merge import MergeRefused, merge_check
 from accounts.models import AuditEvent, User
 from core import metrics
 from core.channels import Channel
+from core.converters import parse_database_id
 from notifications.services import notification_send
 from recovery import codes
 from recovery.channels import RECOVERY_CHANNELS
@@ -33,7 +34,8 @@ TEMPLATE = "account_merge_code"
 
 
 def _requester(requester_id: str) -> User | None:
-    user = User.objects.filter(pk=int(requester_id)).first() if requester_id.isdigit() else None
+    pk = parse_database_id(requester_id)
+    user = User.objects.filter(pk=pk).first() if pk is not None else None
     return user if user is not None and may_sign_in(user) else None
 
 
