@@ -310,6 +310,12 @@ def _basic_auth(header: str) -> tuple[str, str] | None:
 def _handler_for(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "FakeTwilio/1.0"
+        # Keep-alive, as Twilio's API: a client reuses its connection from one message to the
+        # next (every answer carries its Content-Length).
+        protocol_version = "HTTP/1.1"
+        # Headers and body leave in one write (flushed after each request): written apart, the
+        # body of a kept-alive answer waits on the client's delayed ACK (Nagle), about 40 ms.
+        wbufsize = 64 * 1024
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
