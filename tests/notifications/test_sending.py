@@ -164,6 +164,30 @@ def test_a_claimed_message_is_not_sent_by_a_second_worker(scripted_sms) -> None:
     assert scripted_sms.calls == []
 
 
+def test_a_claim_returns_the_row_as_it_now_is_and_a_lapsed_lease_can_be_claimed_again(
+    settings,
+) -> None:
+    with transaction.atomic():
+        notification = send_code()
+    before = timezone.now()
+    claimed = delivery.claim(notification.pk)
+    assert claimed is not None
+    stored = Notification.objects.get(pk=notification.pk)
+    assert (claimed.status, claimed.attempts) == ("sending", 1) == (stored.status, stored.attempts)
+    assert claimed.claimed_until == stored.claimed_until
+    assert claimed.claimed_until >= before + timedelta(
+        seconds=settings.NOTIFICATION_SEND_LEASE_SECONDS
+    )
+    assert claimed.secret_payload == stored.secret_payload != ""
+    assert delivery.claim(notification.pk) is None  # the lease holds
+    Notification.objects.filter(pk=notification.pk).update(
+        claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    again = delivery.claim(notification.pk)
+    assert again is not None and again.attempts == 2
+    assert delivery.claim(notification.pk + 1000) is None
+
+
 def test_the_per_number_budget_blocks_pumping(settings, django_capture_on_commit_callbacks) -> None:
     settings.SMS_BUDGET_PER_DESTINATION_PER_HOUR = 3
     with django_capture_on_commit_callbacks(execute=True):
