@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import Any
 
+from csp.constants import HEADER
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 
@@ -67,3 +74,64 @@ def request_body_limit(
         return get_response(request)
 
     return middleware
+
+
+# A response that asks for its own policy (django-csp's decorators and ``_csp_*`` attributes).
+_POLICY_OVERRIDES = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")
+
+
+class ContentSecurityPolicy(CSPMiddleware):
+    """django-csp's middleware with the policy written once per process.
+
+    django-csp builds the header from the settings on every response (copying every directive,
+    twice with the report-only policy). Here the settings' policy is built once, by django-csp
+    itself, with a placeholder where the request's nonce goes; a response then costs one string
+    replace. A response that changes its policy (``_csp_update`` and the like), a report-only
+    policy in the settings, and DEBUG's error pages go through django-csp unchanged.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        super().__init__(get_response)
+        self._placeholder = secrets.token_hex(16)  # never in a policy: 128 random bits
+        self._with_nonce = build_policy(nonce=self._placeholder)
+        self._without_nonce = build_policy()
+        self._fast = not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None) and not (
+            (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("EXCLUDE_URL_PREFIXES")
+        )
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if (
+            not self._fast
+            or settings.DEBUG
+            or HEADER in response
+            or any(hasattr(response, name) for name in _POLICY_OVERRIDES)
+        ):
+            return super().process_response(request, response)
+        nonce = getattr(request, "_csp_nonce", None)
+        if nonce is None:
+            # As django-csp: a nonce asked for after the header is written is an error.
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+            policy = self._without_nonce
+        else:
+            policy = self._with_nonce.replace(self._placeholder, nonce)
+        if policy:
+            response[HEADER] = policy
+        return response
+
+
+class LoginRequired(LoginRequiredMiddleware):
+    """Django's login-required default, asking the view first: a public view (the login page,
+    recovery, the health check) no longer loads the visitor's session and account for it."""
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: Any,
+        view_kwargs: Any,
+    ) -> HttpResponseBase | None:
+        if not getattr(view_func, "login_required", True):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
