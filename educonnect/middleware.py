@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -12,6 +14,8 @@ from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -80,30 +84,50 @@ def request_body_limit(
 _POLICY_OVERRIDES = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt")
 
 
+@dataclass(frozen=True)
+class _Policies:
+    placeholder: str
+    with_nonce: str
+    without_nonce: str
+    prebuilt: bool  # False: a report-only policy or excluded prefixes, left to django-csp
+
+
+@functools.cache
+def _policies() -> _Policies:
+    """The settings' policy, built by django-csp itself, once until a setting changes."""
+    placeholder = secrets.token_hex(16)  # never in a policy: 128 random bits
+    configured = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+    return _Policies(
+        placeholder=placeholder,
+        with_nonce=build_policy(nonce=placeholder),
+        without_nonce=build_policy(),
+        prebuilt=not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        and not configured.get("EXCLUDE_URL_PREFIXES"),
+    )
+
+
+@receiver(setting_changed)
+def _policies_forget(**kwargs: Any) -> None:
+    _policies.cache_clear()
+
+
 class ContentSecurityPolicy(CSPMiddleware):
-    """django-csp's middleware with the policy written once per process.
+    """django-csp's middleware with the policy written once.
 
     django-csp builds the header from the settings on every response (copying every directive,
-    twice with the report-only policy). Here the settings' policy is built once, by django-csp
-    itself, with a placeholder where the request's nonce goes; a response then costs one string
-    replace. A response that changes its policy (``_csp_update`` and the like), a report-only
-    policy in the settings, and DEBUG's error pages go through django-csp unchanged.
+    twice with the report-only policy). Here the settings' policy is built by django-csp
+    itself, once per process and again when a setting changes (tests), with a placeholder where
+    the request's nonce goes; a response then costs one string replace. A response that
+    changes its policy (``_csp_update`` and the like), a report-only policy in the settings,
+    and DEBUG's error pages go through django-csp unchanged.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        super().__init__(get_response)
-        self._placeholder = secrets.token_hex(16)  # never in a policy: 128 random bits
-        self._with_nonce = build_policy(nonce=self._placeholder)
-        self._without_nonce = build_policy()
-        self._fast = not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None) and not (
-            (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("EXCLUDE_URL_PREFIXES")
-        )
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
+        policies = _policies()
         if (
-            not self._fast
+            not policies.prebuilt
             or settings.DEBUG
             or HEADER in response
             or any(hasattr(response, name) for name in _POLICY_OVERRIDES)
@@ -113,9 +137,9 @@ class ContentSecurityPolicy(CSPMiddleware):
         if nonce is None:
             # As django-csp: a nonce asked for after the header is written is an error.
             request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
-            policy = self._without_nonce
+            policy = policies.without_nonce
         else:
-            policy = self._with_nonce.replace(self._placeholder, nonce)
+            policy = policies.with_nonce.replace(policies.placeholder, nonce)
         if policy:
             response[HEADER] = policy
         return response

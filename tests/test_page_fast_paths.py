@@ -43,6 +43,16 @@ def test_a_response_without_a_nonce_gets_the_policy_without_one(client: Client) 
     assert "nonce-" not in response["Content-Security-Policy"]
 
 
+def test_a_changed_policy_setting_is_the_next_responses_policy(client: Client, settings) -> None:
+    client.get(reverse("healthz"))  # the policy of the settings as they were, built
+    policy = settings.CONTENT_SECURITY_POLICY
+    directives = {**policy["DIRECTIVES"], "form-action": ["'self'", "https://fc.exemple.fr"]}
+    settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
+    response = client.get(reverse("healthz"))
+    assert "form-action 'self' https://fc.exemple.fr" in response["Content-Security-Policy"]
+    assert response["Content-Security-Policy"] == build_policy()
+
+
 # A response that changes its policy (the login page's form-action for a registered service)
 # goes through django-csp itself: tests/identity/test_errors.py checks it.
 
