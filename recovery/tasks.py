@@ -26,7 +26,6 @@ from django.db import InterfaceError, OperationalError
 from django.utils import translation
 
 from core import crypto
-from notifications.tasks import sending_from_this_task
 from recovery import codes, outbox
 from recovery.deliveries.identifier_reminder import identifier_reminder_deliver
 from recovery.deliveries.merge_code import merge_code_deliver
@@ -73,7 +72,7 @@ def _language(arguments: dict[str, str]) -> str:
 
 @shared_task(name="recovery.deliver_password_reset", **DELIVERY_OPTIONS)
 def deliver_password_reset(sealed: str, *legacy: str, pending: int | None = None) -> None:
-    with sending_from_this_task(), outbox.claimed(pending) as mine:
+    with outbox.claimed(pending) as mine:
         arguments = _opened(sealed, legacy, ("identifier", "channel", "ip_address", "language"))
         if mine and arguments:
             with translation.override(_language(arguments)):
@@ -82,7 +81,7 @@ def deliver_password_reset(sealed: str, *legacy: str, pending: int | None = None
 
 @shared_task(name="recovery.deliver_identifier_reminder", **DELIVERY_OPTIONS)
 def deliver_identifier_reminder(sealed: str, *legacy: str, pending: int | None = None) -> None:
-    with sending_from_this_task(), outbox.claimed(pending) as mine:
+    with outbox.claimed(pending) as mine:
         arguments = _opened(sealed, legacy, ("channel", "destination", "ip_address", "language"))
         if mine and arguments:
             with translation.override(_language(arguments)):
@@ -91,7 +90,7 @@ def deliver_identifier_reminder(sealed: str, *legacy: str, pending: int | None =
 
 @shared_task(name="recovery.deliver_signup_code", **DELIVERY_OPTIONS)
 def deliver_signup_code(sealed: str, *legacy: str, pending: int | None = None) -> None:
-    with sending_from_this_task(), outbox.claimed(pending) as mine:
+    with outbox.claimed(pending) as mine:
         arguments = _opened(
             sealed, legacy, ("last_name", "first_name", "mobile", "ip_address", "language")
         )
@@ -102,7 +101,7 @@ def deliver_signup_code(sealed: str, *legacy: str, pending: int | None = None) -
 
 @shared_task(name="recovery.deliver_merge_code", **DELIVERY_OPTIONS)
 def deliver_merge_code(sealed: str, *legacy: str, pending: int | None = None) -> None:
-    with sending_from_this_task(), outbox.claimed(pending) as mine:
+    with outbox.claimed(pending) as mine:
         arguments = _opened(
             sealed, legacy, ("identifier", "requester_id", "ip_address", "language")
         )

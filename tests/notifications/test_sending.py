@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
-from notifications import delivery, tasks
+from notifications import delivery
 from notifications.backends.sms import LocmemSmsBackend
 from notifications.errors import TransientSendError
 from notifications.models import Notification
@@ -186,51 +186,6 @@ def test_a_claim_returns_the_row_as_it_now_is_and_a_lapsed_lease_can_be_claimed_
     again = delivery.claim(notification.pk)
     assert again is not None and again.attempts == 2
     assert delivery.claim(notification.pk + 1000) is None
-
-
-def test_a_worker_task_that_writes_a_message_makes_its_first_attempt_itself(
-    monkeypatch, scripted_sms, django_capture_on_commit_callbacks
-) -> None:
-    published: list[object] = []
-    monkeypatch.setattr(tasks.send_sms, "delay_on_commit", lambda *a, **k: published.append(a))
-    with tasks.sending_from_this_task(), django_capture_on_commit_callbacks(execute=True):
-        notification = send_code()
-        assert scripted_sms.calls == []  # not before the commit
-    notification.refresh_from_db()
-    assert notification.status == Notification.Status.SENT
-    assert notification.attempts == 1
-    assert [call["key"] for call in scripted_sms.calls] == [f"notification-{notification.pk}"]
-    assert published == []  # no send task of its own
-
-
-def test_a_first_attempt_that_fails_for_now_is_handed_to_the_send_tasks_retries(
-    monkeypatch, settings, scripted_sms, django_capture_on_commit_callbacks
-) -> None:
-    scripted_sms.script = ["transient"]
-    retries: list[tuple[object, dict[str, object]]] = []
-    monkeypatch.setattr(
-        tasks.send_sms, "apply_async", lambda args, **options: retries.append((args, options))
-    )
-    with tasks.sending_from_this_task(), django_capture_on_commit_callbacks(execute=True):
-        notification = send_code()
-    notification.refresh_from_db()
-    assert notification.status == Notification.Status.QUEUED
-    assert retries == [
-        ((notification.pk,), {"countdown": settings.NOTIFICATION_RETRY_BACKOFF_SECONDS})
-    ]
-    tasks.send_sms.run(notification.pk)  # the retry, as the worker runs it
-    notification.refresh_from_db()
-    assert (notification.status, notification.attempts) == (Notification.Status.SENT, 2)
-
-
-def test_outside_a_worker_task_a_message_gets_its_own_send_task(
-    monkeypatch, django_capture_on_commit_callbacks
-) -> None:
-    published: list[object] = []
-    monkeypatch.setattr(tasks.send_sms, "delay_on_commit", lambda *a, **k: published.append(a))
-    with django_capture_on_commit_callbacks(execute=True):
-        notification = send_code()
-    assert published == [(notification.pk,)]
 
 
 def test_the_per_number_budget_blocks_pumping(settings, django_capture_on_commit_callbacks) -> None:
