@@ -187,7 +187,7 @@ def test_a_redis_that_comes_back_empty_loses_no_request_and_no_message(services:
     tasks wait in its queue: the requests and messages they carried are in the database
     (``recovery/outbox.py``, ``notifications.housekeeping``), and beat enqueues them again."""
     services.fake.latency = 3.0  # 8 threads: under 3 sends/s, so tasks wait in the queue
-    services.start_worker()
+    worker = services.start_worker()
     services.start_beat()
     redis_server = services.redis
     wiped: list[list[str]] = []
@@ -198,12 +198,25 @@ def test_a_redis_that_comes_back_empty_loses_no_request_and_no_message(services:
         return names if kinds >= {"recovery", "notifications"} else []
 
     def restart_redis_empty() -> Window:
-        # Both kinds wait: a family's request (its lookup not done) and a message to send.
-        wiped.append(wait_for(waiting, what="requests and messages waiting", interval=0.02))
+        # Both kinds wait: a family's request (its lookup not done) and a message to send. The
+        # worker is paused from the moment the queue is read until Redis is back empty, so what
+        # the queue held is exactly what Redis forgets: a task the worker took in between would
+        # not be lost, and the test would not test the loss.
+        while True:
+            wait_for(waiting, what="requests and messages waiting", interval=0.02)
+            os.killpg(worker.pid, signal.SIGSTOP)
+            names = waiting()
+            if names:
+                break
+            os.killpg(worker.pid, signal.SIGCONT)
+        wiped.append(names)
         started = time.monotonic()
-        redis_server.stop()
-        redis_server.forget()
-        redis_server.start()
+        try:
+            redis_server.stop()
+            redis_server.forget()
+            redis_server.start()
+        finally:
+            os.killpg(worker.pid, signal.SIGCONT)
         return Window(started, time.monotonic())
 
     load, window = run_under_load(services, restart_redis_empty)
