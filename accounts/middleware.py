@@ -23,6 +23,9 @@ class AccountMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # No session, so nobody signed in: the account is not loaded for nothing.
+            return self.get_response(request)
         user = request.user
         if user.is_authenticated:
             session_touch(

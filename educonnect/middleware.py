@@ -13,12 +13,19 @@ from csp.constants import HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject, empty
 
 
 def method_not_allowed_page(
@@ -159,3 +166,43 @@ class LoginRequired(LoginRequiredMiddleware):
         if not getattr(view_func, "login_required", True):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class Locale(LocaleMiddleware):
+    """Django's language choice (cookie, then ``Accept-Language``), without looking for a
+    language prefix in the path when the URLconf has no ``i18n_patterns``: Django's looks
+    twice a request and discards the answer. With prefixed patterns it is Django's unchanged."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+class Messages(MessageMiddleware):
+    """Django's messages, with the storage opened when first used: a response that neither
+    reads nor adds a message (a redirect, the OpenID endpoints, the health check) no longer
+    builds the cookie signer and the session storage for nothing. A storage never opened has
+    nothing to write back, as Django's own ``update()`` would find."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(lambda: default_storage(request))  # type: ignore[attr-defined]
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        storage = getattr(request, "_messages", None)
+        if type(storage) is SimpleLazyObject and storage._wrapped is empty:
+            return response
+        return super().process_response(request, response)

@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "educonnect.middleware.ContentSecurityPolicy",
     "identity.middleware.login_form_action",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "educonnect.middleware.Locale",
     "django.middleware.common.CommonMiddleware",
     "educonnect.middleware.method_not_allowed_page",
     "educonnect.middleware.request_body_limit",
@@ -99,7 +99,7 @@ MIDDLEWARE = [
     "educonnect.middleware.LoginRequired",
     "accounts.middleware.AccountMiddleware",
     "accounts.middleware.known_device_cookie",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "educonnect.middleware.Messages",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -1,6 +1,6 @@
 """What the request side's fast paths must keep exactly as before: the policy header django-csp
-would write, the login-required default, and pages whose cached fragments never mix languages,
-settings or visitors."""
+would write, the login-required default, Django's language choice and messages, and pages whose
+cached fragments never mix languages, settings or visitors."""
 
 from __future__ import annotations
 
@@ -9,13 +9,20 @@ from http import HTTPStatus
 
 import pytest
 from csp.utils import build_policy
+from django.conf import settings as django_settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.test import Client, RequestFactory
-from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
+from django.urls import path, reverse
+from django.utils import translation
+from django.utils.functional import SimpleLazyObject, empty
 
-from educonnect.middleware import LoginRequired
+from accounts.middleware import AccountMiddleware
+from educonnect.middleware import Locale, LoginRequired, Messages
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +79,12 @@ def test_a_public_view_does_not_load_the_visitor() -> None:
     assert middleware.process_view(request, public, (), {}) is None
 
 
+def test_a_request_without_a_session_does_not_load_the_visitor() -> None:
+    request = RequestFactory().get("/")
+    request.user = SimpleLazyObject(_explodes)  # type: ignore[assignment]
+    assert AccountMiddleware(lambda request: HttpResponse("ok"))(request).content == b"ok"
+
+
 def test_a_private_view_still_sends_an_anonymous_visitor_to_the_login(client: Client) -> None:
     response = client.get(reverse("myaccount:account"))
     assert response.status_code == HTTPStatus.FOUND
@@ -104,3 +117,87 @@ def test_cached_fragments_keep_each_visitors_own_header(client: Client, parent) 
     assert "Se déconnecter" in signed_in
     tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', signed_in)
     assert tokens and all(token not in anonymous for token in tokens)
+
+
+def _ok(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
+urlpatterns = i18n_patterns(path("prefixed/", _ok))  # this module, as a prefixed URLconf
+
+
+def _answer(middleware_class: type, request: HttpRequest) -> tuple[str, str, dict[str, str]]:
+    def view(request: HttpRequest) -> HttpResponse:
+        return _ok(request)
+
+    middleware = middleware_class(view)
+    with translation.override(None):
+        response = middleware(request)
+        language = request.LANGUAGE_CODE if hasattr(request, "LANGUAGE_CODE") else ""
+        headers = {name: response.get(name, "") for name in ("Vary", "Content-Language", "Location")}
+        return language, translation.get_language() or "", headers
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"},
+        {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"},
+        {"HTTP_ACCEPT_LANGUAGE": "x" * 10_000},
+        {"HTTP_COOKIE": f"{django_settings.LANGUAGE_COOKIE_NAME}=en"},
+        {"HTTP_COOKIE": f"{django_settings.LANGUAGE_COOKIE_NAME}=zz", "HTTP_ACCEPT_LANGUAGE": "en"},
+    ],
+)
+@pytest.mark.parametrize("where", ["/", "/en/mot-de-passe-perdu/", "/prefixed/", "/fr/prefixed/"])
+@pytest.mark.parametrize("urlconf", [None, __name__])
+def test_the_language_is_djangos_choice(headers: dict[str, str], where: str, urlconf) -> None:
+    requests = [RequestFactory().get(where, **headers) for _ in range(2)]
+    if urlconf:
+        for request in requests:
+            request.urlconf = urlconf
+    assert _answer(Locale, requests[0]) == _answer(LocaleMiddleware, requests[1])
+
+
+def test_an_unprefixed_address_is_sent_to_its_language_as_django_does() -> None:
+    request = RequestFactory().get("/prefixed/", HTTP_ACCEPT_LANGUAGE="en")
+    request.urlconf = __name__
+
+    def missing(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(status=HTTPStatus.NOT_FOUND)
+
+    response = Locale(missing)(request)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == "/en/prefixed/"
+
+
+def _with_session(request: HttpRequest) -> HttpRequest:
+    SessionMiddleware(lambda request: HttpResponse()).process_request(request)
+    return request
+
+
+def test_a_response_that_uses_no_message_opens_no_storage() -> None:
+    request = _with_session(RequestFactory().get("/"))
+    response = Messages(_ok)(request)
+    assert request._messages._wrapped is empty  # type: ignore[attr-defined]
+    assert "messages" not in response.cookies
+
+
+def test_a_message_added_before_a_redirect_is_shown_on_the_next_page_once() -> None:
+    def adds(request: HttpRequest) -> HttpResponse:
+        messages.success(request, "Votre numéro est enregistré.")
+        return HttpResponse(status=HTTPStatus.FOUND)
+
+    shown: list[list[str]] = []
+
+    def reads(request: HttpRequest) -> HttpResponse:
+        shown.append([str(message) for message in messages.get_messages(request)])
+        return HttpResponse("ok")
+
+    first = Messages(adds)(_with_session(RequestFactory().get("/")))
+    cookie = first.cookies["messages"].value
+    assert cookie
+    second_request = _with_session(RequestFactory().get("/", HTTP_COOKIE=f"messages={cookie}"))
+    second = Messages(reads)(second_request)
+    assert shown == [["Votre numéro est enregistré."]]
+    assert second.cookies["messages"].value == ""  # read: the cookie is deleted
