@@ -199,10 +199,8 @@ class Messages(MessageMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         request._messages = SimpleLazyObject(lambda: default_storage(request))  # type: ignore[attr-defined]
 
-    def process_response(
-        self, request: HttpRequest, response: HttpResponseBase
-    ) -> HttpResponseBase:
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         storage = getattr(request, "_messages", None)
-        if type(storage) is SimpleLazyObject and storage._wrapped is empty:
+        if type(storage) is SimpleLazyObject and storage._wrapped is empty:  # type: ignore[attr-defined]
             return response
         return super().process_response(request, response)

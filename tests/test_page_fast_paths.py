@@ -134,7 +134,8 @@ def _answer(middleware_class: type, request: HttpRequest) -> tuple[str, str, dic
     with translation.override(None):
         response = middleware(request)
         language = request.LANGUAGE_CODE if hasattr(request, "LANGUAGE_CODE") else ""
-        headers = {name: response.get(name, "") for name in ("Vary", "Content-Language", "Location")}
+        names = ("Vary", "Content-Language", "Location")
+        headers = {name: response.get(name, "") for name in names}
         return language, translation.get_language() or "", headers
 
 

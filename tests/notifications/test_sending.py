@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import redis
 import time_machine
+from django.conf import settings as django_settings
 from django.core import mail
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from notifications import delivery
 from notifications.backends.sms import LocmemSmsBackend
+from notifications.budget import budget_exceeded
 from notifications.errors import TransientSendError
 from notifications.models import Notification
 from notifications.services import notification_send
@@ -327,3 +330,31 @@ def test_the_global_budget_counts_the_whole_last_hour_only(settings) -> None:  #
         assert send_code(to="+33612345699").status == "blocked"
     with time_machine.travel(start + timedelta(minutes=62)):
         assert send_code(to="+33612345698").status == "queued"
+
+
+@pytest.mark.skipif(
+    not django_settings.REDIS_URL,
+    reason="needs Redis (REDIS_URL unset): the embedded run counts in the local-memory cache",
+)
+def test_on_redis_the_global_budget_is_one_round_trip_and_the_cache_keeps_one_client(
+    monkeypatch,
+) -> None:  # type: ignore[no-untyped-def]
+    """The hour's 61 minute counters (183 for a notice) are counted and summed in one
+    MULTI/EXEC, not four commands through a new client each."""
+    send_code(to="+33612345601")  # the first message after a flush recounts the log
+    trips: list[str] = []
+    command, execute = redis.Redis.execute_command, redis.client.Pipeline.execute
+    monkeypatch.setattr(
+        redis.Redis,
+        "execute_command",
+        lambda self, *args, **kwargs: trips.append(str(args[0])) or command(self, *args, **kwargs),
+    )
+    monkeypatch.setattr(
+        redis.client.Pipeline,
+        "execute",
+        lambda self, *args, **kwargs: trips.append("pipeline") or execute(self, *args, **kwargs),
+    )
+    assert budget_exceeded("sms", "+33612345602", timezone.now(), template="signup_code") == ""
+    assert trips == ["pipeline"]
+    client = caches["default"]._cache  # type: ignore[attr-defined]
+    assert client.get_client() is client.get_client(write=True)
