@@ -10,7 +10,6 @@ from django.utils.functional import lazy
 from core.links import login_url
 from recovery.codes import lifetimes
 
-
 # Built once: ``lazy()`` makes a new proxy class each time it is called (0.1 ms a page).
 _lazy_login_url = lazy(login_url, str)
 
