@@ -1,11 +1,13 @@
 """The one place for every rate limit: request limits and login throttling, read from settings.
 
 Request limits (``settings.RATE_LIMITS``) map an action to ``"count/period/scope"`` rules joined
-by commas, as django-allauth's ``ACCOUNT_RATE_LIMITS``; django-ratelimit counts them on the
-cache (Redis in production) with atomic increments. Scopes: ``key`` is what the person typed
-(identifier, phone, e-mail; only a keyed hash of it reaches the cache), ``account`` the signed-in
-account, ``ip`` the client address (IPv6 counted per /64, since one subscriber holds a whole
-/64).
+by commas, as django-allauth's ``ACCOUNT_RATE_LIMITS``, counted on the cache (Redis in
+production) with atomic increments. A rule's window opens at the first try it counts and lasts
+its period (the counter's expiry, kept by the cache's clock, the same for every node): no clock
+boundary splits a burst, so "5 per 15 minutes" never lets 10 through across one. Scopes: ``key``
+is what the person typed (identifier, phone, e-mail), ``account`` the signed-in account, ``ip``
+the client address (IPv6 counted per /64, since one subscriber holds a whole /64); values reach
+the cache only as a keyed hash.
 
 Login throttling (``settings.LOGIN_THROTTLE``) is progressive: failures slow down, then lock for
 ``lock_seconds``. It is counted per identifier *as typed* (canonical), not per account, so an
@@ -28,7 +30,6 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.crypto import salted_hmac
-from django_ratelimit.core import is_ratelimited
 
 from core import metrics
 from core.http import client_ip
@@ -37,10 +38,26 @@ SCOPES = {"key", "ip", "account"}
 IPV6_PREFIX = 64
 
 
+PERIOD_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
 @dataclass(frozen=True)
 class Rule:
-    rate: str
+    limit: int
+    period_seconds: int
     scope: str
+
+    @property
+    def rate(self) -> str:
+        return f"{self.limit}/{self.period_seconds}s"
+
+
+def _period_seconds(period: str) -> int:
+    """``"15m"`` is 900; ``"h"`` is 3600 (a missing multiplier is 1)."""
+    number, unit = period[:-1], period[-1:]
+    if unit not in PERIOD_UNITS or not (number == "" or number.isascii() and number.isdigit()):
+        raise ValueError(f"unknown rate-limit period {period!r}")
+    return (int(number) if number else 1) * PERIOD_UNITS[unit]
 
 
 def rules(action: str) -> list[Rule]:
@@ -49,7 +66,7 @@ def rules(action: str) -> list[Rule]:
         count, period, scope = part.strip().split("/")
         if scope not in SCOPES:
             raise ValueError(f"RATE_LIMITS[{action!r}]: unknown scope {scope!r}")
-        parsed.append(Rule(rate=f"{count}/{period}", scope=scope))
+        parsed.append(Rule(limit=int(count), period_seconds=_period_seconds(period), scope=scope))
     return parsed
 
 
@@ -74,28 +91,30 @@ def ip_key(ip: str) -> str:
 
 def _scope_value(request: HttpRequest, scope: str, key: str) -> str:
     if scope == "key":
-        return hashed(key) if key else ""
+        return key
     if scope == "account":
         user = getattr(request, "user", None)
         return f"user:{user.pk}" if user is not None and user.is_authenticated else ""
     return ip_key(client_ip(request))
 
 
+def _request_key(action: str, rule: Rule, value: str) -> str:
+    """One counter per action, rule and value; what was typed and the address reach the cache
+    only hashed. A changed rate starts a new count."""
+    return f"rl:{hashed(f'{action}:{rule.scope}:{rule.rate}:{value}')}"
+
+
 def consume(request: HttpRequest, *, action: str, key: str = "") -> bool:
     """Count one try of ``action``; True when any of its limits is exceeded (then the caller
-    answers 429, counted in ``portal_rate_limited_total`` under the action's name)."""
+    answers 429, counted in ``portal_rate_limited_total`` under the action's name). Every rule
+    counts the try, refused or not: someone who keeps trying stays refused."""
     limited = False
     for rule in rules(action):
         value = _scope_value(request, rule.scope, key)
         if not value:
             continue
-        limited |= is_ratelimited(
-            request,
-            group=f"{action}.{rule.scope}",
-            key=lambda _group, _request, value=value: value,
-            rate=rule.rate,
-            increment=True,
-        )
+        if _reserve(_request_key(action, rule, value), rule.period_seconds) > rule.limit:
+            limited = True
     if limited:
         metrics.count(metrics.RATE_LIMITED, policy=action)
     return limited

@@ -3,12 +3,16 @@ French 429 page; the address is the client's as the trusted proxies saw it (DESI
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from http import HTTPStatus
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from core import ratelimits
 from tests.recovery.conftest import text
 
 pytestmark = pytest.mark.django_db
@@ -75,17 +79,56 @@ def test_one_email_is_limited(client: Client) -> None:
 
 
 def test_phones_and_emails_reach_the_limiter_only_hashed(client: Client, monkeypatch) -> None:
-    from core import ratelimits
-
     seen: list[str] = []
+    real_reserve = ratelimits._reserve
 
-    def spy(request, *, group, key, rate, increment):
-        seen.append(key(group, request))
-        return False
+    def spy(key: str, timeout: int) -> int:
+        seen.append(key)
+        return real_reserve(key, timeout)
 
-    monkeypatch.setattr(ratelimits, "is_ratelimited", spy)
+    monkeypatch.setattr(ratelimits, "_reserve", spy)
     url = reverse("recovery:forgot_identifier")
     client.post(url, {"channel": "sms", "mobile": "06 12 34 56 78"})
     client.post(url, {"channel": "email", "email": "lea@exemple.fr"})
     assert len(seen) == 6
-    assert not any("612345678" in value or "lea@" in value for value in seen)
+    in_clear = ("612345678", "lea@", "127.0.0.1")
+    assert not any(part in value for part in in_clear for value in seen)
+
+
+def test_a_window_opens_at_the_first_try_so_no_clock_boundary_splits_a_burst(
+    client: Client,
+) -> None:
+    # RATE_LIMITS["forgot_password"]: 5 per 15 minutes per identifier. Windows aligned on the
+    # clock would let a burst straddling a boundary through twice, and reset mid-test.
+    start = dt.datetime(2026, 9, 1, 7, 59, 58, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as traveller:
+        for _try in range(5):
+            assert ask_reset(client, "camille.martin1").status_code == HTTPStatus.FOUND
+            traveller.shift(dt.timedelta(seconds=1))
+        for _minute in range(14):
+            traveller.shift(dt.timedelta(minutes=1))
+            assert ask_reset(client, "camille.martin1").status_code == (
+                HTTPStatus.TOO_MANY_REQUESTS
+            )
+
+
+def test_a_window_closes_one_period_after_its_first_try(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    # Real time, so that Redis's own expiry is what is tested in the real-services run.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "forgot_password": "2/1s/key,100/h/ip"}
+    statuses = [ask_reset(client, "camille.martin1").status_code for _try in range(3)]
+    assert statuses == [HTTPStatus.FOUND, HTTPStatus.FOUND, HTTPStatus.TOO_MANY_REQUESTS]
+    time.sleep(1.2)
+    assert ask_reset(client, "camille.martin1").status_code == HTTPStatus.FOUND
+
+
+@pytest.mark.parametrize(
+    ("period", "seconds"), [("s", 1), ("30s", 30), ("15m", 900), ("h", 3600), ("2d", 172800)]
+)
+def test_rate_periods_are_read_as_django_allauth_writes_them(period: str, seconds: int) -> None:
+    assert ratelimits._period_seconds(period) == seconds
+
+
+@pytest.mark.parametrize("period", ["", "15", "15w", "-1m", "1.5h", "²m", "m15"])
+def test_an_unreadable_rate_period_is_refused(period: str) -> None:
+    with pytest.raises(ValueError, match="period"):
+        ratelimits._period_seconds(period)
