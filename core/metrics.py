@@ -20,6 +20,8 @@ Rules that keep this safe and cheap:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import re
 import threading
@@ -200,9 +202,40 @@ def _field(spec: CounterSpec | HistogramSpec, labels: dict[str, str]) -> str:
     return SEPARATOR.join(_label(str(labels[name])) for name in spec.labels)
 
 
+_batch: contextvars.ContextVar[list[tuple[str, str, float]] | None] = contextvars.ContextVar(
+    "metrics_batch", default=None
+)
+
+
+def _add(increments: list[tuple[str, str, float]]) -> None:
+    pending = _batch.get()
+    if pending is None:
+        _store.add(increments)
+    else:
+        pending.extend(increments)
+
+
+@contextlib.contextmanager
+def batched() -> Iterator[None]:
+    """The increments made inside go to the store together at the end, in one round trip
+    (a send counts its outcome and observes its latency: one pipeline, not two). They are
+    stored even when the block raises; inside another ``batched``, the outer one stores them."""
+    if _batch.get() is not None:
+        yield
+        return
+    pending: list[tuple[str, str, float]] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        if pending:
+            _store.add(pending)
+
+
 def count(spec: CounterSpec, amount: int = 1, **labels: str) -> None:
     """Add ``amount`` to a counter; never raises for a storage failure."""
-    _store.add([(KEY_PREFIX + spec.name, _field(spec, labels), amount)])
+    _add([(KEY_PREFIX + spec.name, _field(spec, labels), amount)])
 
 
 def observe(spec: HistogramSpec, value: float, **labels: str) -> None:
@@ -210,7 +243,7 @@ def observe(spec: HistogramSpec, value: float, **labels: str) -> None:
     base = _field(spec, labels)
     bucket = next((str(bound) for bound in spec.buckets if value <= bound), "+Inf")
     key = KEY_PREFIX + spec.name
-    _store.add([(key, f"{base}{SEPARATOR}le={bucket}", 1), (key, f"{base}{SEPARATOR}sum", value)])
+    _add([(key, f"{base}{SEPARATOR}le={bucket}", 1), (key, f"{base}{SEPARATOR}sum", value)])
 
 
 class timed:  # noqa: N801 - used as a context manager, like contextlib's

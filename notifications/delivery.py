@@ -77,9 +77,32 @@ def _claim_statement() -> str:
 
 
 def _finish(notification: Notification, **fields: object) -> None:
-    """Write the outcome, only while the claim is still ours."""
-    Notification.objects.filter(pk=notification.pk, status=Notification.Status.SENDING).update(
-        claimed_until=None, updated_at=timezone.now(), **fields
+    """Write the outcome, only while the claim is still ours.
+
+    One statement prepared once per set of columns (as the claim's), the values converted by
+    their model fields: what ``QuerySet.update`` sends, without building its query each time
+    (a sixth of a send's interpreter time in a profile of the worker).
+    """
+    values = {"claimed_until": None, "updated_at": timezone.now(), **fields}
+    by_name = {field.name: field for field in Notification._meta.concrete_fields}
+    params = [
+        by_name[name].get_db_prep_save(value, connection=connection)
+        for name, value in values.items()
+    ]
+    params += [notification.pk, Notification.Status.SENDING.value]
+    with connection.cursor() as cursor:
+        cursor.execute(_finish_statement(tuple(values)), params)
+
+
+@functools.cache
+def _finish_statement(names: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    columns = {field.name: quote(field.column) for field in Notification._meta.concrete_fields}
+    assignments = ", ".join(f"{columns[name]} = %s" for name in names)
+    # Only the model's own table and column names are formatted in; every value is a parameter.
+    return (
+        f"UPDATE {quote(Notification._meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {columns['id']} = %s AND {columns['status']} = %s"
     )
 
 
@@ -105,6 +128,11 @@ def _is_past_giving_up(notification: Notification) -> bool:
 
 def deliver(notification_id: int, *, final_attempt: bool = False) -> None:
     """Send one notification; raises TransientSendError when a later retry may succeed."""
+    with metrics.batched():  # its outcome and its latency in one round trip
+        _deliver(notification_id, final_attempt=final_attempt)
+
+
+def _deliver(notification_id: int, *, final_attempt: bool) -> None:
     notification = claim(notification_id)
     if notification is None:
         logger.info("notification %s not claimable: sending elsewhere or final", notification_id)

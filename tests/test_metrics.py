@@ -137,6 +137,46 @@ def test_a_code_sent_by_sms_is_counted_with_its_send_latency(
     assert value(after, "portal_notifications", channel="sms", status="sent") >= 1
 
 
+def test_a_send_stores_its_outcome_and_latency_in_one_round_trip(
+    parent: User, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+) -> None:
+    from notifications.services import notification_send
+
+    with django_capture_on_commit_callbacks(execute=False):  # sent below, by hand
+        notification = notification_send(
+            channel="sms",
+            destination="+33612345678",
+            template="password_reset_code",
+            secrets={"code": "482913"},
+            user=parent,
+        )
+    before = scrape()
+    stored: list[list[tuple[str, str, float]]] = []
+    real_add = metrics._store.add
+    monkeypatch.setattr(
+        metrics._store, "add", lambda items: (stored.append(list(items)), real_add(items))
+    )
+    delivery.deliver(notification.pk)
+    assert len(stored) == 1
+    after = scrape()
+    sends = ("portal_notification_sends_total", {"channel": "sms", "outcome": "sent"})
+    latency = ("portal_notification_send_seconds_count", {"channel": "sms"})
+    for name, labels in (sends, latency):
+        assert value(after, name, **labels) - value(before, name, **labels) == 1
+
+
+def test_batched_increments_are_stored_even_when_the_block_raises() -> None:
+    before = scrape()
+    with pytest.raises(RuntimeError), metrics.batched():
+        metrics.count(metrics.RATE_LIMITED, policy="signup")
+        with metrics.batched():  # nested: stored by the outer one, once
+            metrics.count(metrics.RATE_LIMITED, policy="signup")
+        raise RuntimeError("the send failed")
+    after = scrape()
+    name = "portal_rate_limited_total"
+    assert value(after, name, policy="signup") - value(before, name, policy="signup") == 2
+
+
 def test_a_code_refused_by_the_quota_is_counted_as_blocked(
     client: Client, parent: User, delivered
 ) -> None:
