@@ -47,6 +47,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "educonnect.settings")
 
 from tests.services.fake_twilio import FakeTwilio  # noqa: E402 - no Django import in it
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402 - next to this script
+
 SENDER = "+33700000001"
 WAIT_TIMEOUT = 300.0
 
@@ -265,6 +268,9 @@ def main() -> None:
         sys.exit("set DATABASE_URL (PostgreSQL) and REDIS_URL")
     with FakeTwilio() as fake:
         bench_url, bench_name = fresh_database(database_url)
+        # The production settings (DEBUG off: no debug cursor, no query log growing in the
+        # worker), in this process (the enqueuer) and in the worker it starts.
+        os.environ.update(harness.production_env(bench_url))
         os.environ.update(
             {
                 "DATABASE_URL": bench_url,
