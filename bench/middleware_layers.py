@@ -5,8 +5,9 @@ through the test client, no network), with the production settings.
 Not a benchmark of its own: the per-layer figures of docs/PERFORMANCE.md, next to the bare-view
 figure of ``bench/peer.py``. The stack is built up one layer at a time in its own
 order (a layer may need the ones above it, as authentication needs sessions); a layer's cost is
-the median time per request with it less the median without it (``--runs`` rounds over every
-prefix, ``--requests`` per run).
+the fastest run's time per request with it less the fastest without it (``--runs`` rounds over
+every prefix, ``--requests`` per run: the least disturbed run of each, since other work on the
+machine only ever adds time).
 An anonymous request without cookies, as the bare view's load is. Needs no database rows::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/9 \\
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402 - next to this script
 
 LAYERS = r"""
-import statistics, sys, time
+import sys, time
 from django.conf import settings
 from django.test import Client
 from django.test.utils import override_settings
@@ -50,11 +51,11 @@ timings = [[] for _ in range(len(full) + 1)]
 for _ in range(runs):
     for k in range(len(full) + 1):
         timings[k].append(per_request(full[:k]))
-medians = [statistics.median(t) for t in timings]
-print(f"no middleware: {medians[0]:.0f} µs per request; full stack of {len(full)}: "
-      f"{medians[-1]:.0f} µs (in-process, the view's own work included)")
+fastest = [min(t) for t in timings]
+print(f"no middleware: {fastest[0]:.0f} µs per request; full stack of {len(full)}: "
+      f"{fastest[-1]:.0f} µs (in-process, the view's own work included; fastest of {runs} runs)")
 for k, name in enumerate(full, start=1):
-    print(f"  + {name:<55} {medians[k] - medians[k - 1]:6.1f} µs")
+    print(f"  + {name:<55} {fastest[k] - fastest[k - 1]:6.1f} µs")
 """
 
 
